@@ -1,0 +1,118 @@
+// The error catalog: every wire code vpcdns returns, its HTTP status and message, and one AppError type.
+
+export interface CatalogEntry {
+  readonly status: number;
+  readonly message: string;
+}
+
+/** Every code the API can return. docs/errors.md is checked against this table by a test. */
+export const ERROR_CATALOG = {
+  'DNS.0001': { status: 500, message: 'Internal error.' },
+  'DNS.0002': { status: 400, message: 'Invalid request.' },
+  'DNS.0003': { status: 500, message: 'The system is busy. Try again later.' },
+  'DNS.0005': { status: 401, message: 'Authentication required.' },
+  'DNS.0006': { status: 400, message: 'The limit parameter is invalid.' },
+  'DNS.0007': { status: 400, message: 'The marker parameter is invalid.' },
+  'DNS.0013': { status: 403, message: 'You do not have the permission to perform this operation using the API.' },
+  'DNS.0014': { status: 403, message: 'Request forbidden by flow control.' },
+  'DNS.0017': { status: 400, message: 'The offset parameter is invalid.' },
+  'DNS.0021': { status: 409, message: 'Could not acquire the lock, please try again later.' },
+  'DNS.0030': { status: 403, message: 'Operation not allowed for this resource.' },
+  'DNS.0404': { status: 404, message: 'The requested resource could not be found.' },
+  'DNS.0405': { status: 405, message: 'Method not allowed.' },
+  'DNS.0406': { status: 403, message: 'Insufficient inbound endpoint quota.' },
+  'DNS.0407': { status: 403, message: 'Insufficient outbound endpoint quota.' },
+  'DNS.0413': { status: 413, message: 'Request body too large.' },
+  'DNS.0415': { status: 415, message: 'Unsupported media type.' },
+  'DNS.0601': { status: 400, message: 'Invalid region.' },
+  'DNS.0603': { status: 400, message: 'Invalid request.' },
+  'DNS.0608': { status: 400, message: 'This resource is in use.' },
+  'DNS.0701': { status: 400, message: 'Invalid VPC.' },
+  'DNS.0711': { status: 404, message: 'This VPC could not be found.' },
+  'DNS.1501': { status: 400, message: 'Invalid endpoint name.' },
+  'DNS.1502': { status: 400, message: 'Invalid subnet id.' },
+  'DNS.1503': { status: 400, message: 'Invalid endpoint direction.' },
+  'DNS.1504': { status: 400, message: 'Endpoint name exists.' },
+  'DNS.1505': { status: 400, message: 'Ip is not in this subnet.' },
+  'DNS.1506': { status: 400, message: 'Ip is repeated.' },
+  'DNS.1507': { status: 400, message: 'Ip has been used.' },
+  'DNS.1508': { status: 400, message: 'Subnets are in the different vpc.' },
+  'DNS.1509': { status: 400, message: 'Invalid endpoint id.' },
+  'DNS.1510': { status: 404, message: 'Endpoint not exist.' },
+  'DNS.1511': { status: 404, message: 'Ipaddress not exist.' },
+  'DNS.1514': { status: 400, message: 'Invalid number of ipaddress.' },
+  'DNS.1515': { status: 400, message: 'Ip address is invalid.' },
+  'DNS.1516': { status: 400, message: 'Ip address is broadcast ipaddress or network ipaddress.' },
+  'VPC.0101': { status: 400, message: 'Invalid VPC parameter.' },
+  'VPC.0102': { status: 404, message: 'VPC not found.' },
+  'VPC.0103': { status: 400, message: 'VPC is in use.' },
+  'VPC.0201': { status: 400, message: 'Invalid subnet parameter.' },
+  'VPC.0202': { status: 404, message: 'Subnet not found.' },
+  'VPC.0203': { status: 400, message: 'Subnet is in use.' },
+  'VPC.0204': { status: 400, message: 'Subnet CIDR conflicts with another subnet of the VPC.' },
+  'APIGW.0301': { status: 401, message: 'Incorrect IAM authentication information.' },
+} as const satisfies Record<string, CatalogEntry>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+/** The one error type of the control plane. `detail` says what was wrong, naming the field when there is one. */
+export class AppError extends Error {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, detail?: string, field?: string) {
+    const entry: CatalogEntry = ERROR_CATALOG[code];
+    super(detail ? `${entry.message} ${detail}` : entry.message);
+    this.name = 'AppError';
+    this.status = entry.status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
+
+// Factories, named for what happened.
+export const invalidRequest = (detail: string, field?: string) => new AppError('DNS.0002', detail, field);
+export const emptyRequest = (detail: string) => new AppError('DNS.0603', detail);
+export const authenticationRequired = () => new AppError('DNS.0005', 'Send a valid X-Auth-Token header.');
+export const invalidLimit = (value: unknown) => new AppError('DNS.0006', `limit must be an integer from 0 to 500, got ${JSON.stringify(value)}.`, 'limit');
+export const invalidOffset = (value: unknown) => new AppError('DNS.0017', `offset must be an integer from 0 to 2147483647, got ${JSON.stringify(value)}.`, 'offset');
+export const invalidMarker = (value: unknown) => new AppError('DNS.0007', `marker ${JSON.stringify(value)} is not the id of a listed item.`, 'marker');
+export const rateLimited = () => new AppError('DNS.0014', 'Too many requests for this project; retry later.');
+export const routeNotFound = (method: string, url: string) => new AppError('DNS.0404', `No route for ${method} ${url}.`);
+export const bodyTooLarge = (limit: number) => new AppError('DNS.0413', `The body exceeds ${limit} bytes.`);
+export const unsupportedMediaType = (type: string) => new AppError('DNS.0415', `Content-Type ${JSON.stringify(type)} is not supported; send application/json.`);
+export const invalidRegion = (region: unknown) => new AppError('DNS.0601', `region ${JSON.stringify(region)} is not served here.`, 'region');
+export const resourceInUse = (what: string) => new AppError('DNS.0608', what);
+export const quotaExceeded = (direction: 'inbound' | 'outbound', quota: number) =>
+  new AppError(direction === 'inbound' ? 'DNS.0406' : 'DNS.0407', `The project may have at most ${quota} ${direction} endpoints.`);
+
+export const invalidEndpointName = (name: unknown, field = 'name') =>
+  new AppError('DNS.1501', `${field} must be 1-64 letters, digits, '_', '-', '.' or CJK characters; got ${JSON.stringify(name)}.`, field);
+export const invalidSubnetId = (id: unknown, field = 'subnet_id', why = 'is not a subnet of this project') =>
+  new AppError('DNS.1502', `${field} ${JSON.stringify(id)} ${why}.`, field);
+export const invalidDirection = (value: unknown) =>
+  new AppError('DNS.1503', `direction must be "inbound" or "outbound", got ${JSON.stringify(value)}.`, 'direction');
+export const endpointNameExists = (name: string) => new AppError('DNS.1504', `An endpoint named ${JSON.stringify(name)} already exists in this project.`, 'name');
+export const ipNotInSubnet = (ip: string, cidr: string, field = 'ip') => new AppError('DNS.1505', `${ip} is not inside subnet ${cidr}.`, field);
+export const ipRepeated = (ip: string, field = 'ip') => new AppError('DNS.1506', `${ip} appears more than once in the request.`, field);
+export const ipAddressInUse = (ip: string, field = 'ip') => new AppError('DNS.1507', `${ip} is already used in its subnet.`, field);
+export const subnetFull = (cidr: string, field = 'subnet_id') => new AppError('DNS.1507', `Subnet ${cidr} has no free address left.`, field);
+export const subnetsInDifferentVpcs = (detail: string, field = 'subnet_id') => new AppError('DNS.1508', detail, field);
+export const invalidEndpointId = (id: string) => new AppError('DNS.1509', `${JSON.stringify(id)} is not a 32-character hex endpoint id.`, 'endpoint_id');
+export const endpointNotFound = (id: string) => new AppError('DNS.1510', `No endpoint ${id} in this project.`, 'endpoint_id');
+export const ipAddressNotFound = (id: string) => new AppError('DNS.1511', `No IP address ${id} on this endpoint.`, 'ipaddress_id');
+export const invalidIpCount = (detail: string, field = 'ipaddresses') => new AppError('DNS.1514', detail, field);
+export const invalidIp = (ip: unknown, field = 'ip') => new AppError('DNS.1515', `${JSON.stringify(ip)} is not a valid IPv4 address.`, field);
+export const ipIsNetworkOrBroadcast = (ip: string, cidr: string, field = 'ip') =>
+  new AppError('DNS.1516', `${ip} is the network or broadcast address of ${cidr}.`, field);
+
+export const invalidVpc = (detail: string, field?: string) => new AppError('VPC.0101', detail, field);
+export const vpcNotFound = (id: string) => new AppError('VPC.0102', `No VPC ${id} in this project.`, 'vpc_id');
+export const vpcInUse = (detail: string) => new AppError('VPC.0103', detail);
+export const invalidSubnet = (detail: string, field?: string) => new AppError('VPC.0201', detail, field);
+export const subnetNotFound = (id: string) => new AppError('VPC.0202', `No subnet ${id} in this project.`, 'subnet_id');
+export const subnetInUse = (detail: string) => new AppError('VPC.0203', detail);
+export const subnetOverlaps = (cidr: string, other: string) => new AppError('VPC.0204', `${cidr} overlaps subnet ${other} of the same VPC.`, 'cidr');
