@@ -63,7 +63,9 @@ export class AppError extends Error {
 
   constructor(code: ErrorCode, detail?: string, field?: string) {
     const entry: CatalogEntry = ERROR_CATALOG[code];
-    super(detail ? `${entry.message} ${detail}` : entry.message);
+    // The message always names the field at fault, so a client can point at it.
+    const named = detail && field && !detail.includes(field) ? `${field}: ${detail}` : detail;
+    super(named ? `${entry.message} ${named}` : entry.message);
     this.name = 'AppError';
     this.status = entry.status;
     this.code = code;

@@ -1,0 +1,77 @@
+// buildApp(deps): the Fastify application with its plugins and routes. It never listens by itself.
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import type { EndpointService } from '../services/endpoint-service.ts';
+import type { IdentityService } from '../services/identity-service.ts';
+import type { NetworkService } from '../services/network-service.ts';
+import { registerAuth, type Authenticator } from './plugins/auth.ts';
+import { registerErrorHandling } from './plugins/errors.ts';
+import { registerJsonParser } from './plugins/json-body.ts';
+import { endpointRoutes } from './routes/endpoints.ts';
+import { networkRoutes } from './routes/networks.ts';
+
+export interface AppDeps {
+  endpoints: EndpointService;
+  networks: NetworkService;
+  identity: IdentityService;
+  log?: Logger | false;
+  bodyLimit?: number;
+  /** Extra authenticators tried after X-Auth-Token (AK/SK signatures). */
+  authenticators?: Authenticator[];
+  /** Readiness probe: resolves when the database answers. */
+  ready?: () => Promise<void>;
+}
+
+export const PUBLIC_PATHS = ['/healthz', '/readyz'] as const;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  return buildTypedApp(deps) as unknown as Promise<FastifyInstance>;
+}
+
+async function buildTypedApp(deps: AppDeps) {
+  const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
+  const app = Fastify({
+    ...(deps.log ? { loggerInstance: deps.log as unknown as FastifyBaseLogger } : { logger: false }),
+    bodyLimit,
+    genReqId: () => randomBytes(16).toString('hex'),
+    requestIdHeader: false,
+    disableRequestLogging: true,
+    // Strict bodies: no coercion ("5" stays a string), unknown fields are refused rather than dropped.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { reqId: request.id, method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100, project: request.principal?.projectId },
+      'request',
+    );
+  });
+  registerErrorHandling(app, bodyLimit);
+  registerJsonParser(app);
+
+  const tokenAuth: Authenticator = async (request) => {
+    const token = request.headers['x-auth-token'];
+    return typeof token === 'string' ? deps.identity.authenticateToken(token) : null;
+  };
+  registerAuth(app, [tokenAuth, ...(deps.authenticators ?? [])], PUBLIC_PATHS);
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    try {
+      await deps.ready?.();
+      return { status: 'ready' };
+    } catch (e) {
+      return reply.code(503).send({ status: 'unavailable', reason: (e as Error).message });
+    }
+  });
+
+  await app.register(endpointRoutes(deps.endpoints));
+  await app.register(networkRoutes(deps.networks));
+  return app;
+}

@@ -1,0 +1,62 @@
+// Entities to wire JSON: the one place field names and timestamp formats are decided.
+import { formatTimestamp } from '../domain/clock.ts';
+import type { AddressView, EndpointView, SubnetRecord, VpcEndpointCounts, VpcRecord } from '../store/types.ts';
+
+export const endpointView = (e: EndpointView) => ({
+  id: e.id,
+  name: e.name,
+  direction: e.direction,
+  status: e.status,
+  vpc_id: e.vpcId,
+  ipaddress_count: e.ipaddressCount,
+  resolver_rule_count: e.resolverRuleCount,
+  create_time: formatTimestamp(e.createdAt),
+  update_time: formatTimestamp(e.updatedAt),
+});
+
+export const ipaddressView = (a: AddressView) => ({
+  id: a.id,
+  ip: a.ip,
+  subnet_id: a.neutronSubnetId,
+  status: a.status,
+  error_info: a.errorInfo,
+  create_time: formatTimestamp(a.createdAt),
+  update_time: formatTimestamp(a.updatedAt),
+});
+
+export const endpointVpcView = (v: VpcEndpointCounts) => ({
+  id: v.vpcId,
+  inbound_endpoint_count: v.inbound,
+  outbound_endpoint_count: v.outbound,
+});
+
+const isoTime = (ms: number) => new Date(ms).toISOString().slice(0, 19);
+
+export const vpcView = (v: VpcRecord) => ({
+  id: v.id,
+  name: v.name,
+  description: v.description,
+  cidr: v.cidr,
+  status: 'OK',
+  routes: [],
+  enterprise_project_id: '0',
+  tenant_id: v.projectId,
+  created_at: isoTime(v.createdAt),
+  updated_at: isoTime(v.createdAt),
+});
+
+export const subnetView = (s: SubnetRecord) => ({
+  id: s.id,
+  name: s.name,
+  description: '',
+  cidr: s.cidr,
+  gateway_ip: s.gatewayIp,
+  vpc_id: s.vpcId,
+  neutron_subnet_id: s.neutronSubnetId,
+  neutron_network_id: s.id,
+  status: 'ACTIVE',
+  dhcp_enable: true,
+  tenant_id: s.projectId,
+  created_at: isoTime(s.createdAt),
+  updated_at: isoTime(s.createdAt),
+});

@@ -1,0 +1,153 @@
+// The only place the configuration file, command-line settings and environment variables are read.
+import { readFileSync } from 'node:fs';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+
+const SubnetConfigSchema = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    cidr: Type.String(),
+    gateway_ip: Type.String(),
+    neutron_subnet_id: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+const VpcConfigSchema = Type.Object(
+  {
+    id: Type.String(),
+    project_id: Type.String(),
+    name: Type.String(),
+    cidr: Type.String(),
+    description: Type.Optional(Type.String()),
+    subnets: Type.Optional(Type.Array(SubnetConfigSchema)),
+    resolver_ip: Type.Optional(Type.String()),
+    upstreams: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: false },
+);
+
+const ProjectConfigSchema = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    tokens: Type.Optional(Type.Array(Type.String({ minLength: 16 }))),
+  },
+  { additionalProperties: true },
+);
+
+export const ConfigFileSchema = Type.Object(
+  {
+    listen: Type.Optional(Type.String()),
+    db: Type.Optional(Type.String()),
+    region: Type.Optional(Type.String()),
+    body_limit: Type.Optional(Type.Integer({ minimum: 1024 })),
+    log_level: Type.Optional(Type.String()),
+    quotas: Type.Optional(
+      Type.Object(
+        { inbound_endpoints: Type.Optional(Type.Integer({ minimum: 0 })), outbound_endpoints: Type.Optional(Type.Integer({ minimum: 0 })) },
+        { additionalProperties: false },
+      ),
+    ),
+    reconciler: Type.Optional(
+      Type.Object({ sweep_interval_ms: Type.Optional(Type.Integer({ minimum: 100 })) }, { additionalProperties: false }),
+    ),
+    dns: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Optional(Type.Boolean()),
+          port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+          upstreams: Type.Optional(Type.Array(Type.String())),
+        },
+        { additionalProperties: true },
+      ),
+    ),
+    projects: Type.Optional(Type.Array(ProjectConfigSchema)),
+    vpcs: Type.Optional(Type.Array(VpcConfigSchema)),
+  },
+  { additionalProperties: false },
+);
+export type ConfigFile = Static<typeof ConfigFileSchema>;
+export type ProjectConfig = Static<typeof ProjectConfigSchema>;
+export type VpcConfig = Static<typeof VpcConfigSchema>;
+
+export interface Config {
+  listen: { host: string; port: number };
+  db: string;
+  region: string;
+  bodyLimit: number;
+  logLevel: string;
+  logPretty: boolean;
+  quotas: { inboundEndpoints: number; outboundEndpoints: number };
+  sweepIntervalMs: number;
+  dns: { enabled: boolean; port: number; upstreams: string[] };
+  projects: ProjectConfig[];
+  vpcs: VpcConfig[];
+}
+
+export const DEFAULTS = {
+  listen: '127.0.0.1:8053',
+  db: './data/vpcdns.sqlite',
+  region: 'ap-southeast-1',
+  bodyLimit: 1024 * 1024,
+  quota: 50,
+  sweepIntervalMs: 5000,
+  dnsPort: 53,
+} as const;
+
+export interface CliSettings {
+  config?: string;
+  listen?: string;
+  db?: string;
+  dnsPort?: string;
+  logLevel?: string;
+  logPretty?: boolean;
+}
+
+export function parseHostPort(text: string, what: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new Error(`${what} must be HOST:PORT, got ${JSON.stringify(text)}`);
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+export function readConfigFile(path: string): ConfigFile {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(path, 'utf8')) ?? {};
+  } catch (e) {
+    throw new Error(`cannot read config file ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  if (!Value.Check(ConfigFileSchema, raw)) {
+    const first = [...Value.Errors(ConfigFileSchema, raw)][0];
+    throw new Error(`config file ${path}: ${first ? `${first.path || '/'} ${first.message}` : 'invalid'}`);
+  }
+  return raw;
+}
+
+/** Settings in order of precedence: command line, environment, config file, defaults. */
+export function loadConfig(cli: CliSettings, env: NodeJS.ProcessEnv = process.env): Config {
+  const configPath = cli.config ?? env.VPCDNS_CONFIG;
+  const file: ConfigFile = configPath ? readConfigFile(configPath) : {};
+  const dnsPortText = cli.dnsPort ?? env.VPCDNS_DNS_PORT;
+  const dnsPort = dnsPortText !== undefined ? Number(dnsPortText) : (file.dns?.port ?? DEFAULTS.dnsPort);
+  if (!Number.isInteger(dnsPort) || dnsPort < 0 || dnsPort > 65535) throw new Error(`--dns-port must be 0-65535, got ${dnsPortText}`);
+  return {
+    listen: parseHostPort(cli.listen ?? env.VPCDNS_LISTEN ?? file.listen ?? DEFAULTS.listen, '--listen'),
+    db: cli.db ?? env.DATABASE_URL ?? file.db ?? DEFAULTS.db,
+    region: file.region ?? DEFAULTS.region,
+    bodyLimit: file.body_limit ?? DEFAULTS.bodyLimit,
+    logLevel: cli.logLevel ?? env.VPCDNS_LOG_LEVEL ?? file.log_level ?? 'info',
+    logPretty: cli.logPretty ?? false,
+    quotas: {
+      inboundEndpoints: file.quotas?.inbound_endpoints ?? DEFAULTS.quota,
+      outboundEndpoints: file.quotas?.outbound_endpoints ?? DEFAULTS.quota,
+    },
+    sweepIntervalMs: file.reconciler?.sweep_interval_ms ?? DEFAULTS.sweepIntervalMs,
+    dns: { enabled: file.dns?.enabled ?? true, port: dnsPort, upstreams: file.dns?.upstreams ?? [] },
+    projects: file.projects ?? [],
+    vpcs: file.vpcs ?? [],
+  };
+}

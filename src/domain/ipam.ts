@@ -1,0 +1,87 @@
+// IPv4 address math for subnets: parsing, containment, reserved addresses and free-address allocation.
+import ipaddr from 'ipaddr.js';
+
+export interface Cidr {
+  readonly text: string; // canonical "a.b.c.d/n"
+  readonly base: number; // network address as an unsigned 32-bit integer
+  readonly prefix: number;
+  readonly size: number; // number of addresses
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** Strict dotted-quad IPv4 (no leading zeros, no shorthand). */
+export function isIpv4(text: unknown): text is string {
+  return typeof text === 'string' && IPV4.test(text);
+}
+
+export function ipToInt(ip: string): number {
+  const o = ipaddr.IPv4.parse(ip).octets;
+  return ((o[0]! << 24) >>> 0) + (o[1]! << 16) + (o[2]! << 8) + o[3]!;
+}
+
+export function intToIp(n: number): string {
+  return [(n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+/** Parses "a.b.c.d/n"; the address must be the network address itself (no host bits). Null when invalid. */
+export function parseCidr(text: unknown): Cidr | null {
+  if (typeof text !== 'string') return null;
+  const [addr, len, ...rest] = text.split('/');
+  if (rest.length > 0 || addr === undefined || len === undefined || !isIpv4(addr) || !/^\d{1,2}$/.test(len)) return null;
+  const prefix = Number(len);
+  if (prefix > 32) return null;
+  const size = 2 ** (32 - prefix);
+  const ip = ipToInt(addr);
+  const base = prefix === 0 ? 0 : (ip & ((0xffffffff << (32 - prefix)) >>> 0)) >>> 0;
+  if (base !== ip) return null;
+  return { text: `${addr}/${prefix}`, base, prefix, size };
+}
+
+export function cidrContains(cidr: Cidr, ip: string): boolean {
+  const n = ipToInt(ip);
+  return n >= cidr.base && n < cidr.base + cidr.size;
+}
+
+export function cidrWithin(inner: Cidr, outer: Cidr): boolean {
+  return inner.base >= outer.base && inner.base + inner.size <= outer.base + outer.size;
+}
+
+export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+  return a.base < b.base + b.size && b.base < a.base + a.size;
+}
+
+export const networkAddress = (c: Cidr): string => intToIp(c.base);
+export const broadcastAddress = (c: Cidr): string => intToIp(c.base + c.size - 1);
+
+/** True for the network and broadcast addresses (a /31 or /32 has neither, per RFC 3021). */
+export function isNetworkOrBroadcast(c: Cidr, ip: string): boolean {
+  if (c.prefix >= 31) return false;
+  const n = ipToInt(ip);
+  return n === c.base || n === c.base + c.size - 1;
+}
+
+/**
+ * Addresses never handed out by the allocator: network, gateway, broadcast, and (like most clouds)
+ * the first three host addresses after the network (.1 to .3 of a /24), reserved for gateway and
+ * platform services. A caller may still ask for .2 or .3 explicitly; only network, broadcast and
+ * the gateway are refused then (docs/ipam.md).
+ */
+export function isAutoReserved(c: Cidr, gatewayIp: string | null, n: number): boolean {
+  if (gatewayIp !== null && n === ipToInt(gatewayIp)) return true;
+  if (c.prefix >= 31) return false;
+  return n <= c.base + 3 || n === c.base + c.size - 1;
+}
+
+/**
+ * The lowest free address of the subnet that is not reserved and not in `used`, or null when full.
+ * Walks from the first host address; `used` holds integers. Cost is O(used) for dense subnets.
+ */
+export function allocateAddress(c: Cidr, gatewayIp: string | null, used: ReadonlySet<number>): string | null {
+  const end = c.base + c.size;
+  for (let n = c.base; n < end; n++) {
+    if (isAutoReserved(c, gatewayIp, n) || used.has(n)) continue;
+    return intToIp(n);
+  }
+  return null;
+}

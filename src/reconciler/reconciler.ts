@@ -1,0 +1,226 @@
+// The reconciler: claims PENDING_* work, drives it to ACTIVE/ERROR or removes it, and recovers after restarts.
+import type { Logger } from 'pino';
+import type { Clock } from '../domain/clock.ts';
+import { canTransition, type Status } from '../domain/status.ts';
+import type { AddressRecord, EndpointRecord, Store } from '../store/types.ts';
+import type { Provisioner } from './provisioner.ts';
+
+export type ProgressMode = 'auto' | 'manual';
+
+export interface ReconcilerOptions {
+  store: Store;
+  provisioner: Provisioner;
+  clock: Clock;
+  log: Logger;
+  /** auto: react to notify() at once; manual: only when a test calls runOnce(). */
+  mode: ProgressMode;
+  /** How often to sweep for stuck work and retry addresses in ERROR (auto mode). */
+  sweepIntervalMs: number;
+  batchSize?: number;
+  /** Called after a pass that changed anything (the data plane refreshes its routes here). */
+  onChange?: () => void;
+}
+
+export interface ReconcilerStats {
+  passes: number;
+  transitions: number;
+  pending: number;
+  lastPassMs: number;
+}
+
+export class Reconciler {
+  private running: Promise<void> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly held = new Map<string, AddressRecord>();
+  readonly stats: ReconcilerStats = { passes: 0, transitions: 0, pending: 0, lastPassMs: 0 };
+
+  constructor(private readonly o: ReconcilerOptions) {}
+
+  /** Re-acquires what ACTIVE addresses held before a restart, then processes pending work. */
+  async start(): Promise<void> {
+    await this.restoreActive();
+    if (this.o.mode === 'auto') {
+      this.notify();
+      this.timer = setInterval(() => this.sweep(), this.o.sweepIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  /** New work was committed. Coalesces bursts: at most one pass runs, and one more is queued. */
+  notify(): void {
+    if (this.o.mode !== 'auto' || this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** Waits until no pass is running (tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.idle();
+  }
+
+  /** Processes pending work until a pass finds nothing to do; returns the number of transitions made. */
+  async runOnce(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.pass();
+      total += n;
+      if (n === 0) return total;
+    }
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        await this.runOnce();
+      } catch (e) {
+        this.o.log.error({ err: e }, 'reconciler pass failed; will retry at the next sweep');
+        return;
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  private sweep(): void {
+    void this.retryErrored()
+      .catch((e: unknown) => this.o.log.error({ err: e }, 'reconciler sweep failed'))
+      .finally(() => this.notify());
+  }
+
+  private async pass(): Promise<number> {
+    const started = this.o.clock.now();
+    const batch = this.o.batchSize ?? 256;
+    let changed = 0;
+    const addresses = await this.o.store.addresses.findPending(batch);
+    // Listener binds are independent of each other; run a batch concurrently.
+    const results = await Promise.all(addresses.map((a) => this.reconcileAddress(a)));
+    changed += results.filter(Boolean).length;
+    const endpoints = await this.o.store.endpoints.findPending(batch);
+    for (const e of endpoints) if (await this.reconcileEndpoint(e)) changed++;
+    this.stats.passes++;
+    this.stats.transitions += changed;
+    this.stats.pending = addresses.length + endpoints.length - changed;
+    this.stats.lastPassMs = this.o.clock.now() - started;
+    if (changed > 0) this.o.onChange?.();
+    return changed;
+  }
+
+  private async reconcileAddress(a: AddressRecord): Promise<boolean> {
+    const now = () => this.o.clock.now();
+    if (a.status === 'PENDING_CREATE') {
+      const error = await this.activate(a);
+      const to: Status = error === null ? 'ACTIVE' : 'ERROR';
+      assertAllowed('address', a.status, to);
+      const ok = await this.o.store.addresses.setStatus(a.id, { status: to, errorInfo: error, updatedAt: now() }, 'PENDING_CREATE');
+      // Unbound while we were binding: the next pass sees PENDING_DELETE and releases it.
+      if (!ok) this.o.log.debug({ address: a.id }, 'address changed during activation');
+      return ok;
+    }
+    if (a.status === 'PENDING_DELETE') {
+      assertAllowed('address', a.status, 'GONE');
+      await this.deactivate(a);
+      await this.o.store.addresses.delete(a.id);
+      return true;
+    }
+    return false;
+  }
+
+  private async reconcileEndpoint(e: EndpointRecord): Promise<boolean> {
+    const addresses = await this.o.store.addresses.listByEndpoint(e.id);
+    if (e.status === 'PENDING_DELETE') {
+      if (addresses.length > 0) return false; // still releasing addresses
+      assertAllowed('endpoint', e.status, 'GONE');
+      await this.o.store.endpoints.delete(e.id);
+      return true;
+    }
+    if (addresses.some((a) => a.status.startsWith('PENDING_'))) return false;
+    const to = settledStatus(addresses);
+    assertAllowed('endpoint', e.status, to);
+    return this.o.store.endpoints.transition(e.id, e.status, to, this.o.clock.now());
+  }
+
+  private async activate(a: AddressRecord): Promise<string | null> {
+    let error: string | null;
+    try {
+      error = await this.o.provisioner.activate(a);
+    } catch (e) {
+      error = `activation failed: ${(e as Error).message}`;
+    }
+    if (error === null) this.held.set(a.id, a);
+    else this.o.log.warn({ address: a.id, ip: a.ip, error }, 'address could not be activated');
+    return error;
+  }
+
+  private async deactivate(a: AddressRecord): Promise<void> {
+    this.held.delete(a.id);
+    try {
+      await this.o.provisioner.deactivate(a);
+    } catch (e) {
+      this.o.log.warn({ err: e, address: a.id }, 'releasing an address failed');
+    }
+  }
+
+  /** After a restart nothing is bound: re-acquire every ACTIVE address, marking failures ERROR. */
+  private async restoreActive(): Promise<void> {
+    const active = await this.o.store.addresses.listActive();
+    const touched = new Set<string>();
+    await Promise.all(
+      active.map(async (a) => {
+        const error = await this.activate(a);
+        if (error !== null) {
+          await this.o.store.addresses.setStatus(a.id, { status: 'ERROR', errorInfo: error, updatedAt: this.o.clock.now() }, 'ACTIVE');
+          touched.add(a.endpointId);
+        }
+      }),
+    );
+    for (const id of touched) await this.resettle(id);
+    if (active.length > 0) this.o.onChange?.();
+  }
+
+  /** Addresses in ERROR are retried each sweep: an address added to the host later becomes ACTIVE. */
+  private async retryErrored(): Promise<void> {
+    const errored = await this.o.store.addresses.listErrored();
+    const touched = new Set<string>();
+    for (const a of errored) {
+      const error = await this.activate(a);
+      if (error === null && (await this.o.store.addresses.setStatus(a.id, { status: 'ACTIVE', errorInfo: null, updatedAt: this.o.clock.now() }, 'ERROR'))) {
+        touched.add(a.endpointId);
+      } else if (error === null) {
+        await this.deactivate(a);
+      }
+    }
+    for (const id of touched) await this.resettle(id);
+    if (touched.size > 0) this.o.onChange?.();
+  }
+
+  /** Recomputes a settled endpoint's status from its addresses (ACTIVE <-> ERROR). */
+  private async resettle(endpointId: string): Promise<void> {
+    const e = await this.o.store.endpoints.getById(endpointId);
+    if (!e || e.status.startsWith('PENDING_')) return;
+    const addresses = await this.o.store.addresses.listByEndpoint(endpointId);
+    if (addresses.some((a) => a.status.startsWith('PENDING_'))) return;
+    const to = settledStatus(addresses);
+    if (to !== e.status) await this.o.store.endpoints.transition(e.id, e.status, to, this.o.clock.now());
+  }
+}
+
+/** An endpoint is ACTIVE when every address is; one address in ERROR makes it ERROR (its error_info says why). */
+export function settledStatus(addresses: readonly AddressRecord[]): Status {
+  return addresses.every((a) => a.status === 'ACTIVE') ? 'ACTIVE' : 'ERROR';
+}
+
+function assertAllowed(kind: 'endpoint' | 'address', from: Status, to: Status | 'GONE'): void {
+  if (from !== to && !canTransition(kind, from, to, 'reconciler')) throw new Error(`reconciler may not move ${kind} from ${from} to ${to}`);
+}

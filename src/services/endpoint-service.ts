@@ -1,0 +1,299 @@
+// Endpoints and their IP addresses (operations E1-E9): validation, IPAM, quotas, pending statuses.
+import {
+  AppError,
+  endpointNameExists,
+  endpointNotFound,
+  invalidDirection,
+  invalidEndpointId,
+  invalidEndpointName,
+  invalidIp,
+  invalidIpCount,
+  invalidRegion,
+  invalidSubnetId,
+  ipAddressInUse,
+  ipAddressNotFound,
+  ipIsNetworkOrBroadcast,
+  ipNotInSubnet,
+  ipRepeated,
+  quotaExceeded,
+  subnetFull,
+  subnetsInDifferentVpcs,
+} from '../domain/errors.ts';
+import { isResourceId, newResourceId } from '../domain/ids.ts';
+import { allocateAddress, cidrContains, ipToInt, isIpv4, isNetworkOrBroadcast, parseCidr } from '../domain/ipam.ts';
+import { isValidName } from '../domain/names.ts';
+import type { Status } from '../domain/status.ts';
+import {
+  ConstraintViolation,
+  DIRECTIONS,
+  type AddressView,
+  type Direction,
+  type EndpointFilter,
+  type EndpointView,
+  type Page,
+  type Repos,
+  type SubnetRecord,
+} from '../store/types.ts';
+import type { Principal, ServiceDeps } from './context.ts';
+
+export const MIN_ADDRESSES = 2;
+export const MAX_ADDRESSES = 6;
+
+export interface AddressRequest {
+  subnet_id?: unknown;
+  ip?: unknown;
+}
+
+export interface CreateEndpointInput {
+  name?: unknown;
+  direction?: unknown;
+  region?: unknown;
+  ipaddresses?: unknown;
+}
+
+/** An address request after validation: its subnet is known and the ip, when given, fits it. */
+interface CheckedAddress {
+  subnet: SubnetRecord;
+  ip: string | null; // null: allocate
+  field: string;
+}
+
+const isDirection = (d: unknown): d is Direction => typeof d === 'string' && (DIRECTIONS as readonly string[]).includes(d);
+
+export class EndpointService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  /** E1: validates everything, then writes the endpoint and its addresses as PENDING_CREATE in one transaction. */
+  async createEndpoint(p: Principal, input: CreateEndpointInput): Promise<EndpointView> {
+    if (!isValidName(input.name)) throw invalidEndpointName(input.name);
+    const name = input.name;
+    if (!isDirection(input.direction)) throw invalidDirection(input.direction);
+    const direction = input.direction;
+    if (input.region !== this.deps.settings.region) throw invalidRegion(input.region);
+    if (!Array.isArray(input.ipaddresses) || input.ipaddresses.length < MIN_ADDRESSES || input.ipaddresses.length > MAX_ADDRESSES) {
+      const n = Array.isArray(input.ipaddresses) ? input.ipaddresses.length : 0;
+      throw invalidIpCount(`An endpoint needs ${MIN_ADDRESSES} to ${MAX_ADDRESSES} ipaddresses; got ${n}.`);
+    }
+    const requests = input.ipaddresses as AddressRequest[];
+    const checked = await this.checkAddresses(p, requests, 'ipaddresses');
+    const vpcId = checked[0]!.subnet.vpcId;
+    for (const c of checked) {
+      if (c.subnet.vpcId !== vpcId) {
+        throw subnetsInDifferentVpcs(`Subnet ${c.subnet.id} is in VPC ${c.subnet.vpcId}, but ${checked[0]!.subnet.id} is in VPC ${vpcId}.`, `${c.field}.subnet_id`);
+      }
+    }
+
+    const now = this.deps.clock.now();
+    const id = newResourceId();
+    const view = await this.deps.store.transaction(async (tx) => {
+      await tx.projects.lock(p.projectId);
+      const quota = direction === 'inbound' ? this.deps.settings.quotas.inboundEndpoints : this.deps.settings.quotas.outboundEndpoints;
+      if ((await tx.endpoints.countByDirection(p.projectId, direction)) >= quota) throw quotaExceeded(direction, quota);
+      await tx.endpoints
+        .create({ id, projectId: p.projectId, name, direction, region: this.deps.settings.region, vpcId, status: 'PENDING_CREATE', createdAt: now, updatedAt: now })
+        .catch((e: unknown) => {
+          if (e instanceof ConstraintViolation && e.kind === 'unique') throw endpointNameExists(name);
+          throw e;
+        });
+      await this.insertAddresses(tx, p, { id, vpcId, direction }, checked, now);
+      return (await tx.endpoints.get(p.projectId, id))!;
+    });
+    this.deps.notify();
+    return view;
+  }
+
+  async showEndpoint(p: Principal, id: string): Promise<EndpointView> {
+    if (!isResourceId(id)) throw invalidEndpointId(id);
+    const ep = await this.deps.store.endpoints.get(p.projectId, id);
+    if (!ep) throw endpointNotFound(id);
+    return ep;
+  }
+
+  listEndpoints(p: Principal, filter: EndpointFilter & { direction?: unknown }, page: Page) {
+    if (!isDirection(filter.direction)) throw invalidDirection(filter.direction);
+    return this.deps.store.endpoints.find(p.projectId, filter, page);
+  }
+
+  /** E4: only the name changes; it needs no data-plane work, so the status is kept. */
+  async updateEndpoint(p: Principal, id: string, input: { name?: unknown }): Promise<EndpointView> {
+    if (!isResourceId(id)) throw invalidEndpointId(id);
+    if (!isValidName(input.name)) throw invalidEndpointName(input.name);
+    const name = input.name;
+    return this.deps.store.transaction(async (tx) => {
+      await tx.endpoints.lock(id);
+      const ep = await tx.endpoints.get(p.projectId, id);
+      if (!ep) throw endpointNotFound(id);
+      assertNotDeleting(ep);
+      if (ep.name !== name) {
+        await tx.endpoints.update(id, { name, updatedAt: this.deps.clock.now() }).catch((e: unknown) => {
+          if (e instanceof ConstraintViolation && e.kind === 'unique') throw endpointNameExists(name);
+          throw e;
+        });
+      }
+      return (await tx.endpoints.get(p.projectId, id))!;
+    });
+  }
+
+  /** E5: the endpoint and all its addresses go to PENDING_DELETE; the reconciler releases and removes them. */
+  async deleteEndpoint(p: Principal, id: string): Promise<EndpointView> {
+    if (!isResourceId(id)) throw invalidEndpointId(id);
+    const view = await this.deps.store.transaction(async (tx) => {
+      await tx.endpoints.lock(id);
+      const ep = await tx.endpoints.get(p.projectId, id);
+      if (!ep) throw endpointNotFound(id);
+      if (ep.status === 'PENDING_DELETE') return ep; // deleting twice is accepted and changes nothing
+      const now = this.deps.clock.now();
+      await tx.endpoints.update(id, { status: 'PENDING_DELETE', updatedAt: now });
+      await tx.addresses.markEndpointDeleting(id, now);
+      return (await tx.endpoints.get(p.projectId, id))!;
+    });
+    this.deps.notify();
+    return view;
+  }
+
+  /** E6, the seed operation: bind one address (given, or allocated when `ip` is absent or ""). */
+  async bindIpAddress(p: Principal, id: string, input: { ipaddress?: unknown }): Promise<EndpointView> {
+    if (!isResourceId(id)) throw invalidEndpointId(id);
+    const ep = await this.deps.store.endpoints.get(p.projectId, id);
+    if (!ep) throw endpointNotFound(id);
+    const [checked] = await this.checkAddresses(p, [input.ipaddress as AddressRequest], 'ipaddress');
+    if (checked!.subnet.vpcId !== ep.vpcId) {
+      throw subnetsInDifferentVpcs(`Subnet ${checked!.subnet.id} is in VPC ${checked!.subnet.vpcId}; endpoint ${id} is in VPC ${ep.vpcId}.`, 'ipaddress.subnet_id');
+    }
+    const view = await this.deps.store.transaction(async (tx) => {
+      await tx.endpoints.lock(id);
+      const current = await tx.endpoints.get(p.projectId, id);
+      if (!current) throw endpointNotFound(id);
+      assertNotDeleting(current);
+      if (current.ipaddressCount >= MAX_ADDRESSES) {
+        throw invalidIpCount(`Endpoint ${id} already has ${current.ipaddressCount} addresses, the most allowed is ${MAX_ADDRESSES}.`, 'ipaddress');
+      }
+      const now = this.deps.clock.now();
+      await this.insertAddresses(tx, p, current, [checked!], now);
+      await this.markUpdating(tx, current.id, current.status, now);
+      return (await tx.endpoints.get(p.projectId, id))!;
+    });
+    this.deps.notify();
+    return view;
+  }
+
+  async listIpAddresses(p: Principal, id: string): Promise<AddressView[]> {
+    await this.showEndpoint(p, id);
+    return this.deps.store.addresses.listViewsByEndpoint(id);
+  }
+
+  /** E8: the address goes to PENDING_DELETE; an endpoint keeps at least two addresses. */
+  async unbindIpAddress(p: Principal, id: string, addressId: string): Promise<EndpointView> {
+    if (!isResourceId(id)) throw invalidEndpointId(id);
+    const view = await this.deps.store.transaction(async (tx) => {
+      await tx.endpoints.lock(id);
+      const ep = await tx.endpoints.get(p.projectId, id);
+      if (!ep) throw endpointNotFound(id);
+      const address = await tx.addresses.get(id, addressId);
+      if (!address) throw ipAddressNotFound(addressId);
+      if (address.status === 'PENDING_DELETE') return ep; // already being unbound
+      assertNotDeleting(ep);
+      if (ep.ipaddressCount <= MIN_ADDRESSES) {
+        throw invalidIpCount(`Endpoint ${id} has ${ep.ipaddressCount} addresses; it must keep at least ${MIN_ADDRESSES}. Bind another first.`, 'ipaddress_id');
+      }
+      const now = this.deps.clock.now();
+      await tx.addresses.setStatus(address.id, { status: 'PENDING_DELETE', errorInfo: null, updatedAt: now });
+      await this.markUpdating(tx, ep.id, ep.status, now);
+      return (await tx.endpoints.get(p.projectId, id))!;
+    });
+    this.deps.notify();
+    return view;
+  }
+
+  /** E9: one entry per VPC that hosts endpoints of the project. */
+  listEndpointVpcs(p: Principal, vpcId: string | undefined, page: Page) {
+    return this.deps.store.endpoints.vpcCounts(p.projectId, vpcId, page);
+  }
+
+  /** Checks each requested address against its subnet; reads only, so it runs before any write. */
+  private async checkAddresses(p: Principal, requests: readonly AddressRequest[], field: string): Promise<CheckedAddress[]> {
+    const seen = new Set<string>();
+    const out: CheckedAddress[] = [];
+    for (const [i, r] of requests.entries()) {
+      const f = requests.length === 1 && field === 'ipaddress' ? field : `${field}[${i}]`;
+      if (r === null || typeof r !== 'object') throw invalidSubnetId(r, `${f}.subnet_id`, 'is missing');
+      if (typeof r.subnet_id !== 'string' || r.subnet_id === '') throw invalidSubnetId(r.subnet_id, `${f}.subnet_id`, 'is missing or not a string');
+      const subnet = await this.deps.store.subnets.get(p.projectId, r.subnet_id);
+      if (!subnet) throw invalidSubnetId(r.subnet_id, `${f}.subnet_id`);
+      let ip: string | null = null;
+      if (r.ip !== undefined && r.ip !== null && r.ip !== '') {
+        if (!isIpv4(r.ip)) throw invalidIp(r.ip, `${f}.ip`);
+        ip = r.ip;
+        const cidr = parseCidr(subnet.cidr)!;
+        if (!cidrContains(cidr, ip)) throw ipNotInSubnet(ip, subnet.cidr, `${f}.ip`);
+        if (isNetworkOrBroadcast(cidr, ip)) throw ipIsNetworkOrBroadcast(ip, subnet.cidr, `${f}.ip`);
+        if (ip === subnet.gatewayIp) throw new AppError('DNS.1507', `${ip} is the gateway of subnet ${subnet.cidr}.`, `${f}.ip`);
+        const key = `${subnet.id}/${ip}`;
+        if (seen.has(key)) throw ipRepeated(ip, `${f}.ip`);
+        seen.add(key);
+      }
+      out.push({ subnet, ip, field: f });
+    }
+    return out;
+  }
+
+  /** Inserts addresses, allocating where no ip was given; subnet rows are locked so allocation is race-free. */
+  private async insertAddresses(
+    tx: Repos,
+    p: Principal,
+    ep: { id: string; vpcId: string; direction: Direction },
+    checked: readonly CheckedAddress[],
+    now: number,
+  ): Promise<void> {
+    await tx.subnets.lock(checked.map((c) => c.subnet.id));
+    const used = new Map<string, Set<number>>();
+    const usedIn = async (subnetId: string) => {
+      let s = used.get(subnetId);
+      if (!s) used.set(subnetId, (s = await tx.addresses.usedInSubnet(subnetId)));
+      return s;
+    };
+    // Explicit addresses first, so an allocation in the same request cannot take one of them.
+    const ordered = [...checked].sort((a, b) => Number(a.ip === null) - Number(b.ip === null));
+    for (const c of ordered) {
+      const inUse = await usedIn(c.subnet.id);
+      let ip = c.ip;
+      if (ip !== null) {
+        if (inUse.has(ipToInt(ip))) throw ipAddressInUse(ip, `${c.field}.ip`);
+      } else {
+        ip = allocateAddress(parseCidr(c.subnet.cidr)!, c.subnet.gatewayIp, inUse);
+        if (ip === null) throw subnetFull(c.subnet.cidr, `${c.field}.subnet_id`);
+      }
+      inUse.add(ipToInt(ip));
+      const addressIp = ip;
+      await tx.addresses
+        .create({
+          id: newResourceId(),
+          endpointId: ep.id,
+          projectId: p.projectId,
+          subnetId: c.subnet.id,
+          vpcId: ep.vpcId,
+          direction: ep.direction,
+          ip: addressIp,
+          status: 'PENDING_CREATE',
+          errorInfo: null,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .catch((e: unknown) => {
+          // The database has the last word: a concurrent bind of the same address loses here.
+          if (e instanceof ConstraintViolation && e.kind === 'unique') throw ipAddressInUse(addressIp, `${c.field}.ip`);
+          throw e;
+        });
+    }
+  }
+
+  /** While addresses are bound or unbound, an endpoint that was settled shows PENDING_UPDATE. */
+  private async markUpdating(tx: Repos, id: string, status: Status, now: number): Promise<void> {
+    const next: Status = status === 'PENDING_CREATE' ? 'PENDING_CREATE' : 'PENDING_UPDATE';
+    await tx.endpoints.update(id, { status: next, updatedAt: now });
+  }
+}
+
+function assertNotDeleting(ep: EndpointView): void {
+  if (ep.status === 'PENDING_DELETE') throw new AppError('DNS.0030', `Endpoint ${ep.id} is being deleted.`, 'endpoint_id');
+}

@@ -1,0 +1,95 @@
+// Schema migrations, in order; the same definitions serve SQLite and PostgreSQL.
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+const migrations: Record<string, Migration> = {
+  '0001_core': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('projects')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('api_tokens')
+        .addColumn('digest', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+        .addColumn('expires_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('vpcs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('cidr', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('vpcs_project').on('vpcs').columns(['project_id', 'created_at']).execute();
+      await db.schema
+        .createTable('subnets')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id'))
+        .addColumn('vpc_id', 'text', (c) => c.notNull().references('vpcs.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('cidr', 'text', (c) => c.notNull())
+        .addColumn('gateway_ip', 'text', (c) => c.notNull())
+        .addColumn('neutron_subnet_id', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('subnets_vpc').on('subnets').columns(['vpc_id']).execute();
+      await db.schema.createIndex('subnets_project').on('subnets').columns(['project_id', 'created_at']).execute();
+      await db.schema
+        .createTable('endpoints')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('direction', 'text', (c) => c.notNull())
+        .addColumn('region', 'text', (c) => c.notNull())
+        .addColumn('vpc_id', 'text', (c) => c.notNull().references('vpcs.id'))
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('endpoints_project_name', ['project_id', 'name'])
+        .execute();
+      await db.schema.createIndex('endpoints_project_dir').on('endpoints').columns(['project_id', 'direction', 'created_at', 'id']).execute();
+      await db.schema.createIndex('endpoints_vpc').on('endpoints').columns(['vpc_id']).execute();
+      await db.schema
+        .createIndex('endpoints_pending')
+        .on('endpoints')
+        .column('status')
+        .where(sql.ref('status'), 'like', 'PENDING%')
+        .execute();
+      await db.schema
+        .createTable('endpoint_addresses')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('endpoint_id', 'text', (c) => c.notNull().references('endpoints.id'))
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('subnet_id', 'text', (c) => c.notNull().references('subnets.id'))
+        .addColumn('vpc_id', 'text', (c) => c.notNull())
+        .addColumn('direction', 'text', (c) => c.notNull())
+        .addColumn('ip', 'text', (c) => c.notNull())
+        .addColumn('ip_int', 'bigint', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('error_info', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        // The rule that makes "two binds of one address, one winner" hold under any concurrency.
+        .addUniqueConstraint('endpoint_addresses_subnet_ip', ['subnet_id', 'ip'])
+        .execute();
+      await db.schema.createIndex('endpoint_addresses_endpoint').on('endpoint_addresses').columns(['endpoint_id', 'created_at']).execute();
+      await db.schema.createIndex('endpoint_addresses_vpc').on('endpoint_addresses').columns(['vpc_id']).execute();
+      await db.schema
+        .createIndex('endpoint_addresses_pending')
+        .on('endpoint_addresses')
+        .column('status')
+        .where(sql.ref('status'), 'like', 'PENDING%')
+        .execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

@@ -1,0 +1,71 @@
+// Opens the configured database (SQLite file, :memory:, or a postgres:// URL), migrated and ready.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { migrationProvider } from './migrations.ts';
+import type { Database } from './schema.ts';
+import { createSqlStore } from './sql-store.ts';
+import type { Store } from './types.ts';
+
+export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);
+
+export interface OpenStoreOptions {
+  /** PostgreSQL schema to use (created if absent); tests use one per run to stay isolated. */
+  pgSchema?: string;
+  pgPoolSize?: number;
+}
+
+export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
+  if (isPostgresUrl(url)) return openPostgres(url, opts);
+  return openSqlite(url);
+}
+
+async function openSqlite(path: string): Promise<Store> {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new BetterSqlite3(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  await migrate(db);
+  return createSqlStore(db, 'sqlite');
+}
+
+const int8AsNumber = (oid: number, format?: unknown) =>
+  // BIGINT columns hold millisecond timestamps and IPv4 integers, both exact in a double.
+  oid === 20 ? (v: string) => Number(v) : (pg.types.getTypeParser as (o: number, f?: unknown) => unknown)(oid, format);
+
+async function openPostgres(url: string, opts: OpenStoreOptions): Promise<Store> {
+  const schema = opts.pgSchema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid PostgreSQL schema name ${schema}`);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.pgPoolSize ?? 10,
+    types: { getTypeParser: int8AsNumber } as unknown as pg.CustomTypesConfig,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  if (schema) {
+    const c = await pool.connect();
+    try {
+      await c.query(`create schema if not exists ${schema}`);
+    } finally {
+      c.release();
+    }
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  await migrate(db, schema ?? 'public');
+  return createSqlStore(db, 'postgres');
+}
+
+async function migrate(db: Kysely<Database>, pgSchema?: string): Promise<void> {
+  // The migration tables live in the store's own schema, so several schemas in one database stay independent.
+  const migrator = new Migrator({ db, provider: migrationProvider, ...(pgSchema ? { migrationTableSchema: pgSchema } : {}) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message ?? String(error)}`, { cause: error });
+  }
+}

@@ -1,0 +1,442 @@
+// The Store over Kysely: one implementation of the repositories for SQLite and PostgreSQL.
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { ipToInt } from '../domain/ipam.ts';
+import type { Status } from '../domain/status.ts';
+import type { Database, EndpointAddressesTable, EndpointsTable, SubnetsTable, VpcsTable } from './schema.ts';
+import {
+  ConstraintViolation,
+  type AddressRecord,
+  type AddressRepo,
+  type EndpointRecord,
+  type EndpointRepo,
+  type EndpointView,
+  type ProjectRepo,
+  type Repos,
+  type Store,
+  type SubnetRecord,
+  type SubnetRepo,
+  type TokenRepo,
+  type VpcRecord,
+  type VpcRepo,
+} from './types.ts';
+
+export type Dialect = 'sqlite' | 'postgres';
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Maps a driver error to ConstraintViolation when a constraint refused the write; rethrows anything else. */
+export function translateError(e: unknown): never {
+  const err = e as { code?: string; constraint?: string; message?: string };
+  if (err && typeof err === 'object') {
+    // PostgreSQL: SQLSTATE 23505 unique, 23503 foreign key; the constraint name is given.
+    if (err.code === '23505') throw new ConstraintViolation('unique', err.constraint ?? 'unknown', e);
+    if (err.code === '23503') throw new ConstraintViolation('foreign_key', err.constraint ?? 'unknown', e);
+    // SQLite: the message names the columns ("UNIQUE constraint failed: endpoints.project_id, endpoints.name").
+    if (err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+      throw new ConstraintViolation('unique', sqliteConstraintName(err.message ?? ''), e);
+    }
+    if (err.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new ConstraintViolation('foreign_key', 'foreign_key', e);
+  }
+  throw e;
+}
+
+const SQLITE_UNIQUE_NAMES: Record<string, string> = {
+  'endpoints.project_id,endpoints.name': 'endpoints_project_name',
+  'endpoint_addresses.subnet_id,endpoint_addresses.ip': 'endpoint_addresses_subnet_ip',
+  'projects.name': 'projects_name_key',
+  'subnets.neutron_subnet_id': 'subnets_neutron_subnet_id_key',
+};
+
+function sqliteConstraintName(message: string): string {
+  const cols = message.replace(/^.*constraint failed: /i, '').replace(/\s+/g, '');
+  return SQLITE_UNIQUE_NAMES[cols] ?? cols;
+}
+
+async function guarded<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (e) {
+    return translateError(e);
+  }
+}
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+
+const toVpc = (r: Selectable<VpcsTable>): VpcRecord => ({
+  id: r.id,
+  projectId: r.project_id,
+  name: r.name,
+  cidr: r.cidr,
+  description: r.description,
+  createdAt: num(r.created_at),
+});
+
+const toSubnet = (r: Selectable<SubnetsTable>): SubnetRecord => ({
+  id: r.id,
+  projectId: r.project_id,
+  vpcId: r.vpc_id,
+  name: r.name,
+  cidr: r.cidr,
+  gatewayIp: r.gateway_ip,
+  neutronSubnetId: r.neutron_subnet_id,
+  createdAt: num(r.created_at),
+});
+
+const toEndpoint = (r: Selectable<EndpointsTable>): EndpointRecord => ({
+  id: r.id,
+  projectId: r.project_id,
+  name: r.name,
+  direction: r.direction,
+  region: r.region,
+  vpcId: r.vpc_id,
+  status: r.status,
+  createdAt: num(r.created_at),
+  updatedAt: num(r.updated_at),
+});
+
+const toAddress = (r: Selectable<EndpointAddressesTable>): AddressRecord => ({
+  id: r.id,
+  endpointId: r.endpoint_id,
+  projectId: r.project_id,
+  subnetId: r.subnet_id,
+  vpcId: r.vpc_id,
+  direction: r.direction,
+  ip: r.ip,
+  status: r.status,
+  errorInfo: r.error_info,
+  createdAt: num(r.created_at),
+  updatedAt: num(r.updated_at),
+});
+
+function makeRepos(db: Db, dialect: Dialect): Repos {
+  const pg = dialect === 'postgres';
+
+  const projects: ProjectRepo = {
+    async create(p) {
+      await guarded(db.insertInto('projects').values({ id: p.id, name: p.name, created_at: p.createdAt }).execute());
+    },
+    async get(id) {
+      const r = await db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && { id: r.id, name: r.name, createdAt: num(r.created_at) };
+    },
+    async findByName(name) {
+      const r = await db.selectFrom('projects').selectAll().where('name', '=', name).executeTakeFirst();
+      return r && { id: r.id, name: r.name, createdAt: num(r.created_at) };
+    },
+    async list() {
+      const rows = await db.selectFrom('projects').selectAll().orderBy('created_at').execute();
+      return rows.map((r) => ({ id: r.id, name: r.name, createdAt: num(r.created_at) }));
+    },
+    async lock(id) {
+      if (pg) await sql`select id from projects where id = ${id} for update`.execute(db);
+    },
+  };
+
+  const tokens: TokenRepo = {
+    async create(t) {
+      await guarded(
+        db.insertInto('api_tokens').values({ digest: t.digest, project_id: t.projectId, expires_at: t.expiresAt, created_at: t.createdAt }).execute(),
+      );
+    },
+    async findProject(digest, now) {
+      const r = await db
+        .selectFrom('api_tokens')
+        .select('project_id')
+        .where('digest', '=', digest)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+        .executeTakeFirst();
+      return r?.project_id;
+    },
+    async countForProject(projectId) {
+      const r = await db.selectFrom('api_tokens').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', projectId).executeTakeFirstOrThrow();
+      return num(r.n);
+    },
+  };
+
+  const vpcs: VpcRepo = {
+    async create(v) {
+      await guarded(
+        db
+          .insertInto('vpcs')
+          .values({ id: v.id, project_id: v.projectId, name: v.name, cidr: v.cidr, description: v.description, created_at: v.createdAt })
+          .execute(),
+      );
+    },
+    async get(projectId, id) {
+      const r = await db.selectFrom('vpcs').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+      return r && toVpc(r);
+    },
+    async find(projectId, page) {
+      const base = db.selectFrom('vpcs').where('project_id', '=', projectId);
+      const [rows, total] = await Promise.all([
+        base.selectAll().orderBy('created_at').orderBy('id').limit(page.limit).offset(page.offset).execute(),
+        base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      ]);
+      return { items: rows.map(toVpc), total: num(total.n) };
+    },
+    async delete(id) {
+      await guarded(db.deleteFrom('vpcs').where('id', '=', id).execute());
+    },
+  };
+
+  const subnets: SubnetRepo = {
+    async create(s) {
+      await guarded(
+        db
+          .insertInto('subnets')
+          .values({
+            id: s.id,
+            project_id: s.projectId,
+            vpc_id: s.vpcId,
+            name: s.name,
+            cidr: s.cidr,
+            gateway_ip: s.gatewayIp,
+            neutron_subnet_id: s.neutronSubnetId,
+            created_at: s.createdAt,
+          })
+          .execute(),
+      );
+    },
+    async get(projectId, id) {
+      // Clients may name a subnet by its VPC-subnet id or by its Neutron id (Terraform reads the latter back).
+      const r = await db
+        .selectFrom('subnets')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where((eb) => eb.or([eb('id', '=', id), eb('neutron_subnet_id', '=', id)]))
+        .executeTakeFirst();
+      return r && toSubnet(r);
+    },
+    async find(projectId, filter, page) {
+      let base = db.selectFrom('subnets').where('project_id', '=', projectId);
+      if (filter.vpcId !== undefined) base = base.where('vpc_id', '=', filter.vpcId);
+      const [rows, total] = await Promise.all([
+        base.selectAll().orderBy('created_at').orderBy('id').limit(page.limit).offset(page.offset).execute(),
+        base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      ]);
+      return { items: rows.map(toSubnet), total: num(total.n) };
+    },
+    async listByVpc(vpcId) {
+      const rows = await db.selectFrom('subnets').selectAll().where('vpc_id', '=', vpcId).orderBy('created_at').execute();
+      return rows.map(toSubnet);
+    },
+    async delete(id) {
+      await guarded(db.deleteFrom('subnets').where('id', '=', id).execute());
+    },
+    async lock(ids) {
+      // Sorted, so that two transactions locking the same subnets cannot deadlock.
+      if (pg && ids.length > 0) await sql`select id from subnets where id in (${sql.join([...ids].sort())}) order by id for update`.execute(db);
+    },
+  };
+
+  const endpointView = () =>
+    db.selectFrom('endpoints as e').selectAll('e').select((eb) => [
+      eb
+        .selectFrom('endpoint_addresses as a')
+        .select((eb2) => eb2.fn.countAll<number>().as('n'))
+        .whereRef('a.endpoint_id', '=', 'e.id')
+        .where('a.status', '!=', 'PENDING_DELETE')
+        .as('ipaddress_count'),
+    ]);
+
+  const toView = (r: Selectable<EndpointsTable> & { ipaddress_count: unknown }): EndpointView => ({
+    ...toEndpoint(r),
+    ipaddressCount: num(r.ipaddress_count ?? 0),
+    resolverRuleCount: 0,
+  });
+
+  const endpoints: EndpointRepo = {
+    async create(e) {
+      await guarded(
+        db
+          .insertInto('endpoints')
+          .values({
+            id: e.id,
+            project_id: e.projectId,
+            name: e.name,
+            direction: e.direction,
+            region: e.region,
+            vpc_id: e.vpcId,
+            status: e.status,
+            created_at: e.createdAt,
+            updated_at: e.updatedAt,
+          })
+          .execute(),
+      );
+    },
+    async get(projectId, id) {
+      const r = await endpointView().where('e.project_id', '=', projectId).where('e.id', '=', id).executeTakeFirst();
+      return r && toView(r);
+    },
+    async getById(id) {
+      const r = await db.selectFrom('endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && toEndpoint(r);
+    },
+    async lock(id) {
+      if (pg) await sql`select id from endpoints where id = ${id} for update`.execute(db);
+    },
+    async find(projectId, filter, page) {
+      let where = db.selectFrom('endpoints as e').where('e.project_id', '=', projectId);
+      let view = endpointView().where('e.project_id', '=', projectId);
+      if (filter.direction) {
+        where = where.where('e.direction', '=', filter.direction);
+        view = view.where('e.direction', '=', filter.direction);
+      }
+      if (filter.vpcId !== undefined) {
+        where = where.where('e.vpc_id', '=', filter.vpcId);
+        view = view.where('e.vpc_id', '=', filter.vpcId);
+      }
+      if (filter.name !== undefined) {
+        where = where.where('e.name', '=', filter.name);
+        view = view.where('e.name', '=', filter.name);
+      }
+      const [rows, total] = await Promise.all([
+        view.orderBy('e.created_at').orderBy('e.id').limit(page.limit).offset(page.offset).execute(),
+        where.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      ]);
+      return { items: rows.map(toView), total: num(total.n) };
+    },
+    async update(id, patch) {
+      const values: { name?: string; status?: Status; updated_at?: number } = {};
+      if (patch.name !== undefined) values.name = patch.name;
+      if (patch.status !== undefined) values.status = patch.status;
+      if (patch.updatedAt !== undefined) values.updated_at = patch.updatedAt;
+      await guarded(db.updateTable('endpoints').set(values).where('id', '=', id).execute());
+    },
+    async transition(id, from, to, now) {
+      const r = await db.updateTable('endpoints').set({ status: to, updated_at: now }).where('id', '=', id).where('status', '=', from).executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    async delete(id) {
+      await guarded(db.deleteFrom('endpoints').where('id', '=', id).execute());
+    },
+    async countByDirection(projectId, direction) {
+      const r = await db
+        .selectFrom('endpoints')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('project_id', '=', projectId)
+        .where('direction', '=', direction)
+        .executeTakeFirstOrThrow();
+      return num(r.n);
+    },
+    async countByVpc(vpcId) {
+      const r = await db.selectFrom('endpoints').select((eb) => eb.fn.countAll<number>().as('n')).where('vpc_id', '=', vpcId).executeTakeFirstOrThrow();
+      return num(r.n);
+    },
+    async vpcCounts(projectId, vpcId, page) {
+      let base = db.selectFrom('endpoints').where('project_id', '=', projectId);
+      if (vpcId !== undefined) base = base.where('vpc_id', '=', vpcId);
+      const grouped = base
+        .select((eb) => [
+          'vpc_id',
+          eb.fn.sum<number>(eb.case().when('direction', '=', 'inbound').then(1).else(0).end()).as('inbound'),
+          eb.fn.sum<number>(eb.case().when('direction', '=', 'outbound').then(1).else(0).end()).as('outbound'),
+        ])
+        .groupBy('vpc_id');
+      const [rows, total] = await Promise.all([
+        grouped.orderBy('vpc_id').limit(page.limit).offset(page.offset).execute(),
+        base.select((eb) => eb.fn.count<number>('vpc_id').distinct().as('n')).executeTakeFirstOrThrow(),
+      ]);
+      return { items: rows.map((r) => ({ vpcId: r.vpc_id, inbound: num(r.inbound), outbound: num(r.outbound) })), total: num(total.n) };
+    },
+    async findPending(limit) {
+      const rows = await db.selectFrom('endpoints').selectAll().where(sql.ref('status'), 'like', 'PENDING%').orderBy('updated_at').limit(limit).execute();
+      return rows.map(toEndpoint);
+    },
+  };
+
+  const addresses: AddressRepo = {
+    async create(a) {
+      await guarded(
+        db
+          .insertInto('endpoint_addresses')
+          .values({
+            id: a.id,
+            endpoint_id: a.endpointId,
+            project_id: a.projectId,
+            subnet_id: a.subnetId,
+            vpc_id: a.vpcId,
+            direction: a.direction,
+            ip: a.ip,
+            ip_int: ipToInt(a.ip),
+            status: a.status,
+            error_info: a.errorInfo,
+            created_at: a.createdAt,
+            updated_at: a.updatedAt,
+          })
+          .execute(),
+      );
+    },
+    async get(endpointId, id) {
+      const r = await db.selectFrom('endpoint_addresses').selectAll().where('endpoint_id', '=', endpointId).where('id', '=', id).executeTakeFirst();
+      return r && toAddress(r);
+    },
+    async listByEndpoint(endpointId) {
+      const rows = await db.selectFrom('endpoint_addresses').selectAll().where('endpoint_id', '=', endpointId).orderBy('created_at').orderBy('id').execute();
+      return rows.map(toAddress);
+    },
+    async listViewsByEndpoint(endpointId) {
+      const rows = await db
+        .selectFrom('endpoint_addresses as a')
+        .innerJoin('subnets as s', 's.id', 'a.subnet_id')
+        .selectAll('a')
+        .select('s.neutron_subnet_id')
+        .where('a.endpoint_id', '=', endpointId)
+        .orderBy('a.created_at')
+        .orderBy('a.id')
+        .execute();
+      return rows.map((r) => ({ ...toAddress(r), neutronSubnetId: r.neutron_subnet_id }));
+    },
+    async usedInSubnet(subnetId) {
+      const rows = await db.selectFrom('endpoint_addresses').select('ip_int').where('subnet_id', '=', subnetId).execute();
+      return new Set(rows.map((r) => num(r.ip_int)));
+    },
+    async countBySubnet(subnetId) {
+      const r = await db.selectFrom('endpoint_addresses').select((eb) => eb.fn.countAll<number>().as('n')).where('subnet_id', '=', subnetId).executeTakeFirstOrThrow();
+      return num(r.n);
+    },
+    async countByVpc(vpcId) {
+      const r = await db.selectFrom('endpoint_addresses').select((eb) => eb.fn.countAll<number>().as('n')).where('vpc_id', '=', vpcId).executeTakeFirstOrThrow();
+      return num(r.n);
+    },
+    async setStatus(id, patch, expected?: Status) {
+      let q = db.updateTable('endpoint_addresses').set({ status: patch.status, error_info: patch.errorInfo, updated_at: patch.updatedAt }).where('id', '=', id);
+      if (expected !== undefined) q = q.where('status', '=', expected);
+      const r = await q.executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    async markEndpointDeleting(endpointId, now) {
+      await db.updateTable('endpoint_addresses').set({ status: 'PENDING_DELETE', updated_at: now }).where('endpoint_id', '=', endpointId).execute();
+    },
+    async delete(id) {
+      await db.deleteFrom('endpoint_addresses').where('id', '=', id).execute();
+    },
+    async findPending(limit) {
+      const rows = await db.selectFrom('endpoint_addresses').selectAll().where(sql.ref('status'), 'like', 'PENDING%').orderBy('updated_at').limit(limit).execute();
+      return rows.map(toAddress);
+    },
+    async listActive() {
+      const rows = await db.selectFrom('endpoint_addresses').selectAll().where('status', '=', 'ACTIVE').execute();
+      return rows.map(toAddress);
+    },
+    async listErrored() {
+      const rows = await db.selectFrom('endpoint_addresses').selectAll().where('status', '=', 'ERROR').execute();
+      return rows.map(toAddress);
+    },
+  };
+
+  return { projects, tokens, vpcs, subnets, endpoints, addresses };
+}
+
+/** Wraps a migrated Kysely instance as a Store. */
+export function createSqlStore(db: Kysely<Database>, dialect: Dialect): Store {
+  const repos = makeRepos(db, dialect);
+  return {
+    ...repos,
+    dialect,
+    transaction: (fn) => db.transaction().execute((trx) => fn(makeRepos(trx, dialect))),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}

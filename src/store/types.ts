@@ -1,0 +1,182 @@
+// The Store interface: records as the services see them, and the storage verbs for each resource.
+import type { Status } from '../domain/status.ts';
+
+export type Direction = 'inbound' | 'outbound';
+export const DIRECTIONS: readonly Direction[] = ['inbound', 'outbound'];
+
+export interface ProjectRecord {
+  id: string;
+  name: string;
+  createdAt: number;
+}
+
+export interface VpcRecord {
+  id: string;
+  projectId: string;
+  name: string;
+  cidr: string;
+  description: string;
+  createdAt: number;
+}
+
+export interface SubnetRecord {
+  id: string;
+  projectId: string;
+  vpcId: string;
+  name: string;
+  cidr: string;
+  gatewayIp: string;
+  neutronSubnetId: string;
+  createdAt: number;
+}
+
+export interface EndpointRecord {
+  id: string;
+  projectId: string;
+  name: string;
+  direction: Direction;
+  region: string;
+  vpcId: string;
+  status: Status;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** An endpoint with the counts the wire shape carries. */
+export interface EndpointView extends EndpointRecord {
+  ipaddressCount: number;
+  resolverRuleCount: number;
+}
+
+export interface AddressRecord {
+  id: string;
+  endpointId: string;
+  projectId: string;
+  subnetId: string;
+  vpcId: string;
+  direction: Direction;
+  ip: string;
+  status: Status;
+  errorInfo: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** An address with the Neutron id of its subnet, which is what the wire shape reports as subnet_id. */
+export interface AddressView extends AddressRecord {
+  neutronSubnetId: string;
+}
+
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+export interface EndpointFilter {
+  direction?: Direction;
+  vpcId?: string;
+  name?: string;
+}
+
+export interface VpcEndpointCounts {
+  vpcId: string;
+  inbound: number;
+  outbound: number;
+}
+
+/** Thrown by the store when a database constraint refuses a write; services translate it. */
+export class ConstraintViolation extends Error {
+  constructor(
+    readonly kind: 'unique' | 'foreign_key',
+    readonly constraint: string,
+    cause?: unknown,
+  ) {
+    super(`${kind} constraint ${constraint} violated`, { cause });
+    this.name = 'ConstraintViolation';
+  }
+}
+
+export interface ProjectRepo {
+  create(p: ProjectRecord): Promise<void>;
+  get(id: string): Promise<ProjectRecord | undefined>;
+  findByName(name: string): Promise<ProjectRecord | undefined>;
+  list(): Promise<ProjectRecord[]>;
+  /** Serialises writes that must see a consistent per-project count (quotas). No-op on SQLite. */
+  lock(id: string): Promise<void>;
+}
+
+export interface TokenRepo {
+  create(t: { digest: string; projectId: string; expiresAt: number | null; createdAt: number }): Promise<void>;
+  /** The project of a token digest that has not expired at `now`. */
+  findProject(digest: string, now: number): Promise<string | undefined>;
+  countForProject(projectId: string): Promise<number>;
+}
+
+export interface VpcRepo {
+  create(v: VpcRecord): Promise<void>;
+  get(projectId: string, id: string): Promise<VpcRecord | undefined>;
+  find(projectId: string, page: Page): Promise<{ items: VpcRecord[]; total: number }>;
+  delete(id: string): Promise<void>;
+}
+
+export interface SubnetRepo {
+  create(s: SubnetRecord): Promise<void>;
+  get(projectId: string, id: string): Promise<SubnetRecord | undefined>;
+  find(projectId: string, filter: { vpcId?: string }, page: Page): Promise<{ items: SubnetRecord[]; total: number }>;
+  listByVpc(vpcId: string): Promise<SubnetRecord[]>;
+  delete(id: string): Promise<void>;
+  lock(ids: readonly string[]): Promise<void>;
+}
+
+export interface EndpointRepo {
+  create(e: EndpointRecord): Promise<void>;
+  get(projectId: string, id: string): Promise<EndpointView | undefined>;
+  /** Unscoped read, for the reconciler only. */
+  getById(id: string): Promise<EndpointRecord | undefined>;
+  /** Row lock for the rest of the transaction (PostgreSQL); SQLite transactions are already serial. */
+  lock(id: string): Promise<void>;
+  find(projectId: string, filter: EndpointFilter, page: Page): Promise<{ items: EndpointView[]; total: number }>;
+  update(id: string, patch: Partial<Pick<EndpointRecord, 'name' | 'status' | 'updatedAt'>>): Promise<void>;
+  /** Compare-and-set on status: true when the row had `from` and now has `to`. */
+  transition(id: string, from: Status, to: Status, now: number): Promise<boolean>;
+  delete(id: string): Promise<void>;
+  countByDirection(projectId: string, direction: Direction): Promise<number>;
+  countByVpc(vpcId: string): Promise<number>;
+  vpcCounts(projectId: string, vpcId: string | undefined, page: Page): Promise<{ items: VpcEndpointCounts[]; total: number }>;
+  findPending(limit: number): Promise<EndpointRecord[]>;
+}
+
+export interface AddressRepo {
+  create(a: AddressRecord): Promise<void>;
+  get(endpointId: string, id: string): Promise<AddressRecord | undefined>;
+  listByEndpoint(endpointId: string): Promise<AddressRecord[]>;
+  listViewsByEndpoint(endpointId: string): Promise<AddressView[]>;
+  /** Addresses in use in a subnet, as unsigned 32-bit integers. */
+  usedInSubnet(subnetId: string): Promise<Set<number>>;
+  countBySubnet(subnetId: string): Promise<number>;
+  countByVpc(vpcId: string): Promise<number>;
+  setStatus(id: string, patch: { status: Status; errorInfo: string | null; updatedAt: number }, expected?: Status): Promise<boolean>;
+  markEndpointDeleting(endpointId: string, now: number): Promise<void>;
+  delete(id: string): Promise<void>;
+  findPending(limit: number): Promise<AddressRecord[]>;
+  listActive(): Promise<AddressRecord[]>;
+  listErrored(): Promise<AddressRecord[]>;
+}
+
+export interface Repos {
+  projects: ProjectRepo;
+  tokens: TokenRepo;
+  vpcs: VpcRepo;
+  subnets: SubnetRepo;
+  endpoints: EndpointRepo;
+  addresses: AddressRepo;
+}
+
+export interface Store extends Repos {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Runs fn in one transaction; everything fn wrote is rolled back if it throws. */
+  transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
+  /** Cheap round trip, for readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

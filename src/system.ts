@@ -1,0 +1,85 @@
+// Assembles a running vpcdns from its parts (store, services, reconciler, data plane, API); main and tests use it.
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './api/app.ts';
+import type { Authenticator } from './api/plugins/auth.ts';
+import type { Config } from './config.ts';
+import { systemClock, type Clock } from './domain/clock.ts';
+import { controlPlaneOnlyProvisioner, type Provisioner } from './reconciler/provisioner.ts';
+import { Reconciler, type ProgressMode } from './reconciler/reconciler.ts';
+import { bootstrap, type BootstrapResult } from './services/bootstrap.ts';
+import type { ServiceDeps } from './services/context.ts';
+import { EndpointService } from './services/endpoint-service.ts';
+import { IdentityService } from './services/identity-service.ts';
+import { NetworkService } from './services/network-service.ts';
+import type { Store } from './store/types.ts';
+
+export interface SystemOptions {
+  store: Store;
+  config: Pick<Config, 'region' | 'quotas' | 'bodyLimit' | 'sweepIntervalMs' | 'projects' | 'vpcs'>;
+  log: Logger;
+  clock?: Clock;
+  provisioner?: Provisioner;
+  mode?: ProgressMode;
+  /** Log HTTP requests through `log` (off in tests). */
+  httpLog?: boolean;
+  authenticators?: Authenticator[];
+}
+
+export interface System {
+  app: FastifyInstance;
+  store: Store;
+  reconciler: Reconciler;
+  endpoints: EndpointService;
+  networks: NetworkService;
+  identity: IdentityService;
+  bootstrapped: BootstrapResult;
+  /** Stops the reconciler, then closes the API (in-flight requests finish) and the database. */
+  close(): Promise<void>;
+}
+
+export async function createSystem(o: SystemOptions): Promise<System> {
+  const clock = o.clock ?? systemClock;
+  const reconciler = new Reconciler({
+    store: o.store,
+    provisioner: o.provisioner ?? controlPlaneOnlyProvisioner,
+    clock,
+    log: o.log.child({ component: 'reconciler' }),
+    mode: o.mode ?? 'auto',
+    sweepIntervalMs: o.config.sweepIntervalMs,
+  });
+  const deps: ServiceDeps = {
+    store: o.store,
+    clock,
+    settings: { region: o.config.region, quotas: o.config.quotas },
+    notify: () => reconciler.notify(),
+  };
+  const identity = new IdentityService(deps);
+  const networks = new NetworkService(deps);
+  const endpoints = new EndpointService(deps);
+  const bootstrapped = await bootstrap(deps, identity, networks, o.config);
+  const app = await buildApp({
+    endpoints,
+    networks,
+    identity,
+    log: o.httpLog ? o.log : false,
+    bodyLimit: o.config.bodyLimit,
+    authenticators: o.authenticators,
+    ready: () => o.store.ping(),
+  });
+  await reconciler.start();
+  return {
+    app,
+    store: o.store,
+    reconciler,
+    endpoints,
+    networks,
+    identity,
+    bootstrapped,
+    async close() {
+      await app.close();
+      await reconciler.stop();
+      await o.store.close();
+    },
+  };
+}
