@@ -113,6 +113,14 @@ export function parseHostPort(text: string, what: string): { host: string; port:
   return { host: (m[1] ?? m[2])!, port };
 }
 
+/** "IP" or "IP:PORT" (port 53 by default), as in dns.upstreams. */
+export function parseUpstream(text: string): { ip: string; port: number } {
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$/.exec(text.trim());
+  const port = m?.[2] === undefined ? 53 : Number(m[2]);
+  if (!m || port < 1 || port > 65535) throw new Error(`upstream must be IPv4[:PORT], got ${JSON.stringify(text)}`);
+  return { ip: m[1]!, port };
+}
+
 export function readConfigFile(path: string): ConfigFile {
   let raw: unknown;
   try {

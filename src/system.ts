@@ -24,6 +24,8 @@ export interface SystemOptions {
   /** Log HTTP requests through `log` (off in tests). */
   httpLog?: boolean;
   authenticators?: Authenticator[];
+  /** Called when the reconciler changed what is ACTIVE (the data plane reloads its routing). */
+  onChange?: () => void;
 }
 
 export interface System {
@@ -47,6 +49,7 @@ export async function createSystem(o: SystemOptions): Promise<System> {
     log: o.log.child({ component: 'reconciler' }),
     mode: o.mode ?? 'auto',
     sweepIntervalMs: o.config.sweepIntervalMs,
+    onChange: o.onChange,
   });
   const deps: ServiceDeps = {
     store: o.store,

@@ -1,6 +1,6 @@
 // buildApp(deps): the Fastify application with its plugins and routes. It never listens by itself.
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { EndpointService } from '../services/endpoint-service.ts';
@@ -37,7 +37,8 @@ async function buildTypedApp(deps: AppDeps) {
     bodyLimit,
     genReqId: () => randomBytes(16).toString('hex'),
     requestIdHeader: false,
-    disableRequestLogging: true,
+    // vpcdns logs one line per request itself (onResponse below), with project and route.
+    logController: new LogController({ disableRequestLogging: true }),
     // Strict bodies: no coercion ("5" stays a string), unknown fields are refused rather than dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     return503OnClosing: true,
@@ -48,7 +49,7 @@ async function buildTypedApp(deps: AppDeps) {
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
-      { reqId: request.id, method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100, project: request.principal?.projectId },
+      { method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100, project: request.principal?.projectId },
       'request',
     );
   });

@@ -173,6 +173,10 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
       ]);
       return { items: rows.map(toVpc), total: num(total.n) };
     },
+    async listAll() {
+      const rows = await db.selectFrom('vpcs').selectAll().orderBy('created_at').execute();
+      return rows.map(toVpc);
+    },
     async delete(id) {
       await guarded(db.deleteFrom('vpcs').where('id', '=', id).execute());
     },

@@ -116,6 +116,8 @@ export interface VpcRepo {
   create(v: VpcRecord): Promise<void>;
   get(projectId: string, id: string): Promise<VpcRecord | undefined>;
   find(projectId: string, page: Page): Promise<{ items: VpcRecord[]; total: number }>;
+  /** Every VPC of every project (the data plane's routing is built from it). */
+  listAll(): Promise<VpcRecord[]>;
   delete(id: string): Promise<void>;
 }
 

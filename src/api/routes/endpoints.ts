@@ -90,7 +90,7 @@ export const endpointRoutes =
         const page = parsePage(req.query);
         const all = await endpoints.listIpAddresses(principalOf(req), req.params.endpoint_id);
         const matching = req.query.status ? all.filter((a) => a.status === req.query.status) : all;
-        return { ipaddresses: matching.slice(page.offset, page.offset + page.limit).map(ipaddressView), metadata: { total_count: matching.length } };
+        return { ipaddresses: matching.slice(page.offset, page.offset + page.limit).map(ipaddressView) };
       },
     );
 

@@ -68,7 +68,7 @@ export const IpaddressSchema = Type.Object(
 );
 
 export const ListIpaddressesQuerySchema = Type.Object({ status: Type.Optional(Type.String()), ...PageQuerySchema });
-export const ListIpaddressesResponseSchema = Type.Object({ ipaddresses: Type.Array(IpaddressSchema), metadata: MetadataSchema });
+export const ListIpaddressesResponseSchema = Type.Object({ ipaddresses: Type.Array(IpaddressSchema) });
 
 export const ListEndpointVpcsQuerySchema = Type.Object({ vpc_id: Type.Optional(Type.String()), ...PageQuerySchema });
 export const VpcsDataSchema = Type.Object({ id: Type.String(), inbound_endpoint_count: Type.Integer(), outbound_endpoint_count: Type.Integer() });

@@ -1,0 +1,108 @@
+// Process entry: the `vpcdns` command. `serve` wires config, store, data plane, reconciler and API, and shuts down cleanly.
+import { Command } from 'commander';
+import pino, { type Logger } from 'pino';
+import { loadConfig, type CliSettings, type Config } from './config.ts';
+import { DataPlane } from './dataplane/data-plane.ts';
+import { dataPlaneProvisioner } from './reconciler/dataplane-provisioner.ts';
+import { controlPlaneOnlyProvisioner } from './reconciler/provisioner.ts';
+import { buildVpcContexts } from './reconciler/route-sync.ts';
+import { DEMO } from './services/bootstrap.ts';
+import { openStore } from './store/open.ts';
+import { createSystem, type System } from './system.ts';
+
+const REDACT = ['req.headers["x-auth-token"]', 'req.headers.authorization', 'headers["x-auth-token"]', 'headers.authorization', 'token', 'password', 'secret', 'sk'];
+
+function makeLogger(config: Config): Logger {
+  return pino({
+    level: config.logLevel,
+    redact: { paths: REDACT, censor: '[redacted]' },
+    ...(config.logPretty ? { transport: { target: 'pino-pretty', options: { destination: 2 } } } : {}),
+  });
+}
+
+export async function serve(cli: CliSettings): Promise<System> {
+  const config = loadConfig(cli);
+  const log = makeLogger(config);
+  const store = await openStore(config.db);
+  const dataPlane = config.dns.enabled ? new DataPlane({ port: config.dns.port, log: log.child({ component: 'dataplane' }) }) : null;
+  const refreshRouting = async () => {
+    if (dataPlane) dataPlane.setVpcs(await buildVpcContexts(store, { upstreams: config.dns.upstreams, vpcs: config.vpcs }));
+  };
+  const sys = await createSystem({
+    store,
+    config,
+    log,
+    httpLog: true,
+    provisioner: dataPlane ? dataPlaneProvisioner(dataPlane) : controlPlaneOnlyProvisioner,
+    onChange: () => void refreshRouting().catch((e: unknown) => log.error({ err: e }, 'routing refresh failed')),
+  });
+  await refreshRouting();
+  const address = await sys.app.listen({ host: config.listen.host, port: config.listen.port });
+  log.info({ address, db: store.dialect, dnsPort: dataPlane ? config.dns.port : null }, 'vpcdns is serving');
+  const demo = sys.bootstrapped.demo;
+  if (demo) {
+    // Printed once, on the start that created the demo project; only the digest of the token is stored.
+    process.stdout.write(
+      [
+        '',
+        'First start: created project "default" with a demo VPC and subnet.',
+        `  project id : ${demo.projectId}`,
+        `  token      : ${demo.token}   (shown only now; save it)`,
+        `  subnet     : ${demo.subnetId} (${DEMO.subnetCidr} on loopback)`,
+        '',
+        'Try it:',
+        `  export TOKEN=${demo.token}`,
+        `  curl -s -H "X-Auth-Token: $TOKEN" -H 'Content-Type: application/json' ${address}/v2.1/endpoints \\`,
+        `    -d '{"name":"ib-01","direction":"inbound","region":"${config.region}","ipaddresses":[{"subnet_id":"${demo.subnetId}"},{"subnet_id":"${demo.subnetId}"}]}'`,
+        '',
+      ].join('\n'),
+    );
+  }
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down: finishing in-flight requests');
+    void (async () => {
+      try {
+        await sys.close();
+        await dataPlane?.close();
+        log.info('stopped');
+        process.exit(0);
+      } catch (e) {
+        log.error({ err: e }, 'unclean shutdown');
+        process.exit(1);
+      }
+    })();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  return sys;
+}
+
+export function buildCli(): Command {
+  const program = new Command('vpcdns').description('Self-hosted VPC DNS resolver service (Huawei Cloud DNS compatible API)');
+  program
+    .command('serve')
+    .description('serve the API, the reconciler and the DNS data plane')
+    .option('--listen <host:port>', 'API address (default 127.0.0.1:8053)')
+    .option('--db <path-or-url>', 'SQLite file, :memory:, or postgres:// URL (default ./data/vpcdns.sqlite; DATABASE_URL also works)')
+    .option('--config <file>', 'YAML or JSON configuration file (VPCDNS_CONFIG also works)')
+    .option('--dns-port <port>', 'port of every DNS listener (default 53)')
+    .option('--log-level <level>', 'trace, debug, info, warn, error (default info)')
+    .option('--log-pretty', 'human-readable logs for a terminal')
+    .action(async (opts: CliSettings) => {
+      await serve(opts);
+    });
+  return program;
+}
+
+const isEntry = process.argv[1] !== undefined && /(main\.ts|vpcdns(\.js)?)$/.test(process.argv[1]);
+if (isEntry) {
+  buildCli()
+    .parseAsync(process.argv)
+    .catch((e: unknown) => {
+      process.stderr.write(`vpcdns: ${(e as Error).message}\n`);
+      process.exit(2);
+    });
+}
