@@ -9,17 +9,12 @@ export interface CatalogEntry {
 export const ERROR_CATALOG = {
   'DNS.0001': { status: 500, message: 'Internal error.' },
   'DNS.0002': { status: 400, message: 'Invalid request.' },
-  'DNS.0003': { status: 500, message: 'The system is busy. Try again later.' },
-  'DNS.0005': { status: 401, message: 'Authentication required.' },
   'DNS.0006': { status: 400, message: 'The limit parameter is invalid.' },
   'DNS.0007': { status: 400, message: 'The marker parameter is invalid.' },
-  'DNS.0013': { status: 403, message: 'You do not have the permission to perform this operation using the API.' },
   'DNS.0014': { status: 403, message: 'Request forbidden by flow control.' },
   'DNS.0017': { status: 400, message: 'The offset parameter is invalid.' },
-  'DNS.0021': { status: 409, message: 'Could not acquire the lock, please try again later.' },
   'DNS.0030': { status: 403, message: 'Operation not allowed for this resource.' },
   'DNS.0404': { status: 404, message: 'The requested resource could not be found.' },
-  'DNS.0405': { status: 405, message: 'Method not allowed.' },
   'DNS.0406': { status: 403, message: 'Insufficient inbound endpoint quota.' },
   'DNS.0407': { status: 403, message: 'Insufficient outbound endpoint quota.' },
   'DNS.0413': { status: 413, message: 'Request body too large.' },
@@ -27,8 +22,6 @@ export const ERROR_CATALOG = {
   'DNS.0601': { status: 400, message: 'Invalid region.' },
   'DNS.0603': { status: 400, message: 'Invalid request.' },
   'DNS.0608': { status: 400, message: 'This resource is in use.' },
-  'DNS.0701': { status: 400, message: 'Invalid VPC.' },
-  'DNS.0711': { status: 404, message: 'This VPC could not be found.' },
   'DNS.1501': { status: 400, message: 'Invalid endpoint name.' },
   'DNS.1502': { status: 400, message: 'Invalid subnet id.' },
   'DNS.1503': { status: 400, message: 'Invalid endpoint direction.' },
@@ -78,7 +71,6 @@ export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
 // Factories, named for what happened.
 export const invalidRequest = (detail: string, field?: string) => new AppError('DNS.0002', detail, field);
 export const emptyRequest = (detail: string) => new AppError('DNS.0603', detail);
-export const authenticationRequired = () => new AppError('DNS.0005', 'Send a valid X-Auth-Token header.');
 export const invalidLimit = (value: unknown) => new AppError('DNS.0006', `limit must be an integer from 0 to 500, got ${JSON.stringify(value)}.`, 'limit');
 export const invalidOffset = (value: unknown) => new AppError('DNS.0017', `offset must be an integer from 0 to 2147483647, got ${JSON.stringify(value)}.`, 'offset');
 export const invalidMarker = (value: unknown) => new AppError('DNS.0007', `marker ${JSON.stringify(value)} is not the id of a listed item.`, 'marker');
