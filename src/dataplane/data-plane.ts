@@ -1,0 +1,244 @@
+// The DataPlane facade the control plane drives: listeners per address, routing per VPC, stats and shutdown.
+import { randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { systemClock } from '../domain/clock.ts';
+import type { Clock } from '../domain/clock.ts';
+import { PacketCache } from './cache.ts';
+import { Forwarder } from './forwarder.ts';
+import { TargetHealth } from './health.ts';
+import { Listener, bindErrorMessage } from './listeners.ts';
+import { QueryLogWriter } from './query-log.ts';
+import { Resolver } from './resolver.ts';
+import type { VpcRouting } from './resolver.ts';
+import { RouteTable, canonicalIp, routingFingerprint } from './route-table.ts';
+import { emptyStats } from './stats.ts';
+import type { DataPlaneStats } from './stats.ts';
+import type { VpcContext } from './types.ts';
+import { UdpUpstreamPool } from './upstream-pool.ts';
+
+export type { DataPlaneStats } from './stats.ts';
+
+/** Every setting; docs/dataplane.md explains each one. */
+export interface DataPlaneOptions {
+  /** DNS port of every listener (UDP and TCP). */
+  port: number;
+  clock?: Clock;
+  log?: Logger;
+  /** Deadline of one attempt at one upstream target (default 1500). */
+  queryTimeoutMs?: number;
+  /** Targets tried per query, each at most once (default 3). */
+  maxAttempts?: number;
+  /** Queries waiting for an upstream at once; beyond it the answer is SERVFAIL (default 10000). */
+  maxInFlight?: number;
+  /** Cached replies, all VPCs together (default 10000); 0 disables the cache. */
+  cacheSize?: number;
+  /** Upper bound of a positive cache TTL in seconds (default 86400). */
+  cacheMaxTtl?: number;
+  /** Upper bound of a negative cache TTL in seconds (default 3600). */
+  cacheMaxNegativeTtl?: number;
+  /** EDNS UDP payload size advertised upstream (default 1232, never more). */
+  upstreamUdpSize?: number;
+  /** UDP sockets per source address, each on a random port (default 4). */
+  socketsPerSource?: number;
+  /** Forward queries that came over TCP over TCP (RFC 5625 4.4) instead of UDP first (default false). */
+  forwardTcpOverTcp?: boolean;
+  /** Consecutive failures before a target is marked down (default 2). */
+  failuresToMarkDown?: number;
+  /** Time a down target rests before one query probes it (default 2000), doubling to maxDownBackoffMs (default 30000). */
+  downBackoffMs?: number;
+  maxDownBackoffMs?: number;
+  /** A query that already went through this many vpcdns instances is a loop (default 4). */
+  maxHops?: number;
+  tcpIdleTimeoutMs?: number; // default 10000
+  tcpMaxConnections?: number; // per listener, default 1000
+  tcpMaxPipelined?: number; // unanswered queries per connection before reading pauses, default 64
+  tcpMaxQueryBytes?: number; // larger frames close the connection, default 16384
+  /** How long unbindListener waits for queries in flight (default queryTimeoutMs * maxAttempts). */
+  drainTimeoutMs?: number;
+  /** SO_RCVBUF of listener UDP sockets (default 4 MiB, capped by the kernel); 0 keeps the system default. */
+  udpRecvBufferBytes?: number;
+  /** Bytes a query log file may have waiting before lines are dropped (default 4 MiB). */
+  queryLogMaxBufferBytes?: number;
+}
+
+interface Bound {
+  readonly vpcId: string;
+  readonly listener: Listener;
+}
+
+export class DataPlane {
+  private readonly clock: Clock;
+  private readonly log: Logger | undefined;
+  private readonly counters = emptyStats();
+  private readonly cache: PacketCache | null;
+  private readonly pool: UdpUpstreamPool;
+  private readonly health: TargetHealth;
+  private readonly queryLog: QueryLogWriter;
+  private readonly resolver: Resolver;
+  private readonly listeners = new Map<string, Bound>();
+  /** Per address, the tail of the bind/unbind operations queued on it. */
+  private readonly ops = new Map<string, Promise<unknown>>();
+  private routing = new Map<string, VpcRouting>();
+  private closed = false;
+
+  constructor(private readonly opts: DataPlaneOptions) {
+    if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) throw new Error(`invalid DNS port ${opts.port}`);
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.log;
+    const timeoutMs = opts.queryTimeoutMs ?? 1500;
+    const maxAttempts = opts.maxAttempts ?? 3;
+    const cacheSize = opts.cacheSize ?? 10000;
+    this.cache = cacheSize > 0 ? new PacketCache(cacheSize, this.clock) : null;
+    this.pool = new UdpUpstreamPool({ timeoutMs, socketsPerSource: opts.socketsPerSource ?? 4, now: () => performance.now(), log: opts.log });
+    this.health = new TargetHealth(
+      { failuresToMarkDown: opts.failuresToMarkDown ?? 2, downBackoffMs: opts.downBackoffMs ?? 2000, maxDownBackoffMs: opts.maxDownBackoffMs ?? 30000 },
+      () => this.clock.now(),
+    );
+    this.queryLog = new QueryLogWriter(opts.queryLogMaxBufferBytes ?? 4 * 1024 * 1024, opts.log);
+    const instanceId = randomBytes(4);
+    const forwarder = new Forwarder(
+      {
+        timeoutMs,
+        maxAttempts,
+        upstreamUdpSize: Math.min(opts.upstreamUdpSize ?? 1232, 1232),
+        forwardTcpOverTcp: opts.forwardTcpOverTcp ?? false,
+        instanceId,
+        isOwnListener: (ip, port) => port === this.opts.port && this.listeners.has(ip),
+        log: opts.log,
+      },
+      this.pool,
+      this.health,
+      this.counters,
+    );
+    this.resolver = new Resolver(
+      {
+        clock: this.clock,
+        maxInFlight: opts.maxInFlight ?? 10000,
+        maxHops: opts.maxHops ?? 4,
+        instanceIdHex: instanceId.toString('hex'),
+        ttlLimits: { maxTtl: opts.cacheMaxTtl ?? 86400, maxNegativeTtl: opts.cacheMaxNegativeTtl ?? 3600 },
+        log: opts.log,
+      },
+      this.counters,
+      this.cache,
+      forwarder,
+      this.queryLog,
+    );
+  }
+
+  /** Binds UDP and TCP on ip:port for an inbound address of vpcId; idempotent for the same ip and VPC. */
+  bindListener(ip: string, vpcId: string): Promise<void> {
+    if (net.isIP(ip) === 0) return Promise.reject(new Error(`cannot bind ${ip}: not an IP address`));
+    const key = canonicalIp(ip);
+    return this.serialize(key, async () => {
+      if (this.closed) throw new Error(`cannot bind ${ip}: the data plane is closed`);
+      const existing = this.listeners.get(key);
+      if (existing !== undefined) {
+        if (existing.vpcId === vpcId) return;
+        throw new Error(`cannot bind ${ip}:${this.opts.port}: already bound for VPC ${existing.vpcId}`);
+      }
+      const listener = await Listener.open(key, this.listenerOptions(), (msg, client) => this.resolver.handle(vpcId, msg, client));
+      this.listeners.set(key, { vpcId, listener });
+      this.log?.info({ ip: key, port: this.opts.port, vpcId }, 'DNS listener bound');
+    });
+  }
+
+  /** Closes both sockets of ip; queries in flight are answered first, up to drainTimeoutMs. */
+  unbindListener(ip: string): Promise<void> {
+    const key = net.isIP(ip) === 0 ? ip : canonicalIp(ip);
+    return this.serialize(key, async () => {
+      const bound = this.listeners.get(key);
+      if (bound === undefined) return;
+      this.listeners.delete(key);
+      await bound.listener.close();
+      this.log?.info({ ip: key, vpcId: bound.vpcId }, 'DNS listener unbound');
+    });
+  }
+
+  /** Checks that ip can be a source address (binds a UDP socket to ip:0 and closes it). */
+  probeSource(ip: string): Promise<void> {
+    if (net.isIP(ip) === 0) return Promise.reject(new Error(`cannot use ${ip} as a source address: not an IP address`));
+    return new Promise((resolve, reject) => {
+      const socket = dgram.createSocket(net.isIPv6(ip) ? 'udp6' : 'udp4');
+      socket.once('error', (err) => {
+        socket.close();
+        reject(new Error(bindErrorMessage(ip, 0, 'udp', err).replace(/^cannot bind/, 'cannot use source address')));
+      });
+      socket.bind({ address: ip, port: 0, exclusive: true }, () => socket.close(() => resolve()));
+    });
+  }
+
+  /** Replaces all VPC contexts at once; a VPC whose routing changed (or that went away) loses its cache entries. */
+  setVpcs(vpcs: readonly VpcContext[]): void {
+    const next = new Map<string, VpcRouting>();
+    for (const vpc of vpcs) {
+      const fingerprint = routingFingerprint(vpc);
+      const prev = this.routing.get(vpc.vpcId);
+      if (prev !== undefined && prev.fingerprint === fingerprint) {
+        next.set(vpc.vpcId, { ...prev, vpc });
+        continue;
+      }
+      if (prev !== undefined) this.cache?.flushVpc(vpc.vpcId);
+      next.set(vpc.vpcId, { vpc, table: new RouteTable(vpc), fingerprint, epoch: (prev?.epoch ?? 0) + 1 });
+    }
+    for (const vpcId of this.routing.keys()) if (!next.has(vpcId)) this.cache?.flushVpc(vpcId);
+    this.routing = next;
+    this.resolver.setRouting(next);
+    const files = new Set<string>();
+    for (const vpc of vpcs) if (vpc.queryLog !== undefined) files.add(vpc.queryLog.file);
+    void this.queryLog.retain(files);
+  }
+
+  /** A snapshot of the counters. */
+  stats(): DataPlaneStats {
+    const s = this.counters;
+    return {
+      ...s,
+      answersByRcode: { ...s.answersByRcode },
+      upstreamFailuresByReason: { ...s.upstreamFailuresByReason },
+      queryLogDropped: this.queryLog.dropped,
+      upstreamUnmatched: this.pool.unmatched,
+      cacheEntries: this.cache?.size ?? 0,
+      listeners: this.listeners.size,
+      downTargets: this.health.downTargets(),
+    };
+  }
+
+  /** Unbinds every listener (draining), closes upstream sockets and flushes query logs. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.listeners.keys()].map((ip) => this.unbindListener(ip)));
+    await this.pool.close();
+    await this.queryLog.close();
+    this.cache?.clear();
+  }
+
+  private listenerOptions() {
+    const o = this.opts;
+    return {
+      port: o.port,
+      tcpIdleTimeoutMs: o.tcpIdleTimeoutMs ?? 10000,
+      tcpMaxConnections: o.tcpMaxConnections ?? 1000,
+      tcpMaxPipelined: o.tcpMaxPipelined ?? 64,
+      tcpMaxQueryBytes: o.tcpMaxQueryBytes ?? 16384,
+      drainTimeoutMs: o.drainTimeoutMs ?? (o.queryTimeoutMs ?? 1500) * (o.maxAttempts ?? 3),
+      udpRecvBufferBytes: o.udpRecvBufferBytes ?? 4 * 1024 * 1024,
+      log: this.log,
+    };
+  }
+
+  private serialize(key: string, op: () => Promise<void>): Promise<void> {
+    const prev = this.ops.get(key) ?? Promise.resolve();
+    const run = prev.then(op, op);
+    const tail = run.catch(() => undefined);
+    this.ops.set(key, tail);
+    void tail.then(() => {
+      if (this.ops.get(key) === tail) this.ops.delete(key);
+    });
+    return run;
+  }
+}

@@ -1,0 +1,168 @@
+// The query handler chain: parse, loop guard, route, cache, in-flight cap, forward, adapt the reply, count and log.
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { Clock } from '../domain/clock.ts';
+import { cacheKey } from './cache.ts';
+import type { PacketCache } from './cache.ts';
+import type { Forwarder } from './forwarder.ts';
+import type { ClientInfo } from './listeners.ts';
+import type { QueryLogWriter } from './query-log.ts';
+import { scanReplyForCache } from './reply-scan.ts';
+import type { TtlLimits } from './reply-scan.ts';
+import type { RouteTable } from './route-table.ts';
+import { rcodeName, typeName } from './stats.ts';
+import type { DataPlaneStats } from './stats.ts';
+import type { VpcContext } from './types.ts';
+import { buildErrorResponse, clientMaxSize, finalizeReply, viaPath } from './wire-edit.ts';
+import { RCODE, checkingDisabled, parseQuery, rcodeOf } from './wire.ts';
+import type { ParsedQuery } from './wire.ts';
+
+/** One VPC's routing as the resolver uses it; epoch changes whenever its routing (and so its cache) changes. */
+export interface VpcRouting {
+  readonly vpc: VpcContext;
+  readonly table: RouteTable;
+  readonly fingerprint: string;
+  readonly epoch: number;
+}
+
+export interface ResolverOptions {
+  readonly clock: Clock;
+  readonly maxInFlight: number;
+  readonly maxHops: number;
+  readonly instanceIdHex: string;
+  readonly ttlLimits: TtlLimits;
+  readonly log?: Logger;
+}
+
+interface Answer {
+  readonly reply: Buffer;
+  readonly ruleId: string | null;
+  readonly upstream: string | null;
+}
+
+const DO_BIT = 0x8000;
+
+export class Resolver {
+  private routing: ReadonlyMap<string, VpcRouting> = new Map();
+
+  constructor(
+    private readonly opts: ResolverOptions,
+    private readonly stats: DataPlaneStats,
+    private readonly cache: PacketCache | null,
+    private readonly forwarder: Forwarder,
+    private readonly queryLog: QueryLogWriter,
+  ) {}
+
+  setRouting(routing: ReadonlyMap<string, VpcRouting>): void {
+    this.routing = routing;
+  }
+
+  /** Answers one message that arrived on a listener of vpcId. Never throws; null means drop. */
+  async handle(vpcId: string, msg: Buffer, client: ClientInfo): Promise<Buffer | null> {
+    const started = performance.now();
+    this.stats.queries++;
+    const parsed = parseQuery(msg);
+    if (parsed.kind === 'drop') {
+      this.stats.dropped++;
+      return null;
+    }
+    if (parsed.kind === 'error') {
+      this.opts.log?.debug({ client: client.address, reason: parsed.reason }, 'bad query');
+      this.count(parsed.rcode);
+      return buildErrorResponse(msg, parsed.rcode, parsed.questionEnd, false);
+    }
+    const query = parsed.query;
+    const routing = this.routing.get(vpcId);
+    let answer: Answer;
+    try {
+      answer = await this.answer(routing, vpcId, msg, query, client);
+    } catch (err) {
+      this.opts.log?.error({ err }, 'query failed unexpectedly');
+      answer = { reply: this.local(msg, query, RCODE.SERVFAIL), ruleId: null, upstream: null };
+    }
+    const rcode = rcodeOf(answer.reply);
+    this.count(rcode);
+    const destination = routing?.vpc.queryLog;
+    if (destination !== undefined) {
+      this.queryLog.write(destination.file, {
+        time: new Date(this.opts.clock.now()).toISOString(),
+        vpc_id: vpcId,
+        client_ip: client.address,
+        client_port: client.port,
+        transport: client.transport,
+        qname: query.qname,
+        qtype: typeName(query.qtype),
+        rcode: rcodeName(rcode),
+        latency_ms: Math.round((performance.now() - started) * 1000) / 1000,
+        rule_id: answer.ruleId,
+        upstream: answer.upstream,
+      });
+      this.stats.queryLogDropped = this.queryLog.dropped;
+    }
+    return answer.reply;
+  }
+
+  private async answer(routing: VpcRouting | undefined, vpcId: string, msg: Buffer, query: ParsedQuery, client: ClientInfo): Promise<Answer> {
+    if (query.edns !== null) {
+      const via = viaPath(msg, query);
+      if (via.length > 0 && (via.includes(this.opts.instanceIdHex) || via.length >= this.opts.maxHops)) {
+        this.stats.loopsDetected++;
+        this.opts.log?.warn({ vpcId, qname: query.qname, via }, 'forwarding loop detected');
+        return { reply: this.local(msg, query, RCODE.SERVFAIL), ruleId: null, upstream: null };
+      }
+    }
+    if (routing === undefined) return { reply: this.local(msg, query, RCODE.REFUSED), ruleId: null, upstream: null };
+    const route = routing.table.lookup(query.qname);
+    if (route.kind === 'none') return { reply: this.local(msg, query, RCODE.REFUSED), ruleId: null, upstream: null };
+    const ruleId = route.kind === 'rule' ? route.rule.id : null;
+    if (route.kind === 'rule' && route.rule.sourceIps.length === 0) {
+      return { reply: this.local(msg, query, RCODE.SERVFAIL), ruleId, upstream: null };
+    }
+    const maxSize = clientMaxSize(query, client.transport);
+    const dnssecOk = query.edns !== null && (query.edns.flags & DO_BIT) !== 0;
+    const key = cacheKey(vpcId, query.qname, query.qtype, query.qclass, dnssecOk, checkingDisabled(query.flags));
+    if (this.cache !== null) {
+      const hit = this.cache.get(key);
+      if (hit !== undefined) {
+        this.stats.cacheHits++;
+        return { reply: finalizeReply(hit, msg, query, maxSize), ruleId, upstream: 'cache' };
+      }
+      this.stats.cacheMisses++;
+    }
+    if (this.stats.inFlight >= this.opts.maxInFlight) {
+      this.stats.overflows++;
+      return { reply: this.local(msg, query, RCODE.SERVFAIL), ruleId, upstream: null };
+    }
+    this.stats.inFlight++;
+    let outcome;
+    try {
+      outcome = await this.forwarder.forward({
+        client: msg,
+        query,
+        transport: client.transport,
+        targets: route.kind === 'rule' ? route.rule.targets : route.upstreams,
+        sourceIps: route.kind === 'rule' ? route.rule.sourceIps : null,
+      });
+    } finally {
+      this.stats.inFlight--;
+    }
+    if (!outcome.ok) return { reply: this.local(msg, query, RCODE.SERVFAIL), ruleId, upstream: null };
+    const upstream = `${outcome.target.ip}:${outcome.target.port}`;
+    // Routing changed while this query was out: its answer may come from the old route, so do not keep it.
+    if (this.cache !== null && this.routing.get(vpcId)?.epoch === routing.epoch) {
+      const verdict = scanReplyForCache(outcome.reply, query.questionEnd, this.opts.ttlLimits);
+      if (verdict.ttl > 0) this.cache.set(key, vpcId, outcome.reply, verdict);
+    }
+    return { reply: finalizeReply(outcome.reply, msg, query, maxSize), ruleId, upstream };
+  }
+
+  private local(msg: Buffer, query: ParsedQuery, rcode: number): Buffer {
+    const doBit = query.edns !== null && (query.edns.flags & DO_BIT) !== 0;
+    return buildErrorResponse(msg, rcode, query.questionEnd, query.edns !== null, doBit);
+  }
+
+  private count(rcode: number): void {
+    const name = rcodeName(rcode);
+    this.stats.answersByRcode[name] = (this.stats.answersByRcode[name] ?? 0) + 1;
+  }
+}

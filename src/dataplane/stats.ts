@@ -1,0 +1,70 @@
+// The data plane's counters, as one plain object that DataPlane.stats() copies out for metrics.
+
+export interface DataPlaneStats {
+  /** Messages received on listeners, parsable or not. */
+  queries: number;
+  /** Queries that got an answer, by rcode name (NOERROR, NXDOMAIN, SERVFAIL, ...). */
+  answersByRcode: Record<string, number>;
+  /** Messages dropped without an answer (no parsable header, or a response sent to a listener). */
+  dropped: number;
+  cacheHits: number;
+  cacheMisses: number;
+  /** Attempts sent to upstream targets (UDP, or TCP when a TCP client is forwarded over TCP). */
+  upstreamQueries: number;
+  /** Failed attempts (timeout, garbage, network, source, busy, closed). */
+  upstreamFailures: number;
+  upstreamFailuresByReason: Record<string, number>;
+  /** UDP replies with TC=1 retried over TCP. */
+  tcpRetries: number;
+  /** Queries answered SERVFAIL because the in-flight cap was reached. */
+  overflows: number;
+  /** Queries refused as loops (own listener as target, or our id in the via option, or too many hops). */
+  loopsDetected: number;
+  /** Query log lines dropped because a file's buffer was full or the file could not be written. */
+  queryLogDropped: number;
+  /** Upstream datagrams that matched no pending query. */
+  upstreamUnmatched: number;
+  /** Queries currently waiting for an upstream. */
+  inFlight: number;
+  cacheEntries: number;
+  listeners: number;
+  downTargets: string[];
+}
+
+export function emptyStats(): DataPlaneStats {
+  return {
+    queries: 0,
+    answersByRcode: {},
+    dropped: 0,
+    cacheHits: 0,
+    cacheMisses: 0,
+    upstreamQueries: 0,
+    upstreamFailures: 0,
+    upstreamFailuresByReason: {},
+    tcpRetries: 0,
+    overflows: 0,
+    loopsDetected: 0,
+    queryLogDropped: 0,
+    upstreamUnmatched: 0,
+    inFlight: 0,
+    cacheEntries: 0,
+    listeners: 0,
+    downTargets: [],
+  };
+}
+
+const RCODE_NAMES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE'];
+
+export function rcodeName(rcode: number): string {
+  return RCODE_NAMES[rcode] ?? `RCODE${rcode}`;
+}
+
+const TYPE_NAMES: Record<number, string> = {
+  1: 'A', 2: 'NS', 5: 'CNAME', 6: 'SOA', 12: 'PTR', 15: 'MX', 16: 'TXT', 28: 'AAAA', 33: 'SRV', 35: 'NAPTR',
+  43: 'DS', 46: 'RRSIG', 47: 'NSEC', 48: 'DNSKEY', 50: 'NSEC3', 52: 'TLSA', 64: 'SVCB', 65: 'HTTPS', 99: 'SPF',
+  252: 'AXFR', 255: 'ANY', 257: 'CAA',
+};
+
+export function typeName(qtype: number): string {
+  return TYPE_NAMES[qtype] ?? `TYPE${qtype}`;
+}

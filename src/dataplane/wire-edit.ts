@@ -1,0 +1,144 @@
+// Building wire messages from raw bytes: the upstream query (with the loop marker), error answers, and the reply for the client.
+import { HEADER_SIZE, OPTION_COOKIE, TYPE_OPT, forEachOption, skipRecord } from './wire.ts';
+import type { ParsedQuery } from './wire.ts';
+
+/** EDNS option code (local/experimental range, RFC 6891 9) carrying the ids of the vpcdns instances a query went through. */
+export const OPTION_VIA = 65283;
+const VIA_ID_SIZE = 4;
+const FLAG_QR_RA = 0x8080;
+const FLAG_TC = 0x0200;
+const DO_BIT = 0x8000;
+
+/** The instance ids (4-byte hex) found in the query's via option: who has already forwarded it. */
+export function viaPath(buf: Buffer, query: ParsedQuery): string[] {
+  const edns = query.edns;
+  if (edns === null) return [];
+  const ids: string[] = [];
+  forEachOption(buf, edns.optionsStart, edns.end, (code, from, to) => {
+    if (code !== OPTION_VIA) return;
+    for (let p = from; p + VIA_ID_SIZE <= to; p += VIA_ID_SIZE) ids.push(buf.toString('hex', p, p + VIA_ID_SIZE));
+  });
+  return ids;
+}
+
+/**
+ * The query to send upstream: a new id, the client's question and records verbatim, and an OPT
+ * advertising udpSize with the client's DO bit and options, minus the cookie (hop-by-hop, RFC 7873),
+ * plus the via option extended with this instance's id.
+ */
+export function buildUpstreamQuery(buf: Buffer, query: ParsedQuery, id: number, instanceId: Buffer, udpSize: number): Buffer {
+  const edns = query.edns;
+  const via: Buffer[] = [];
+  const kept: Buffer[] = [];
+  if (edns !== null) {
+    forEachOption(buf, edns.optionsStart, edns.end, (code, from, to) => {
+      if (code === OPTION_VIA) via.push(buf.subarray(from, to));
+      else if (code !== OPTION_COOKIE) kept.push(buf.subarray(from - 4, to));
+    });
+  }
+  via.push(instanceId);
+  const viaLength = via.reduce((n, b) => n + b.length, 0);
+  const keptLength = kept.reduce((n, b) => n + b.length, 0);
+  const rdLength = keptLength + 4 + viaLength;
+  const head = edns === null ? buf.subarray(0, buf.length) : buf.subarray(0, edns.start);
+  const tail = edns === null ? buf.subarray(0, 0) : buf.subarray(edns.end);
+  const out = Buffer.allocUnsafe(head.length + tail.length + 11 + rdLength);
+  head.copy(out, 0);
+  let pos = head.length;
+  pos += tail.copy(out, pos);
+  out[pos] = 0;
+  out.writeUInt16BE(TYPE_OPT, pos + 1);
+  out.writeUInt16BE(udpSize, pos + 3);
+  out[pos + 5] = 0; // extended rcode
+  out[pos + 6] = edns === null ? 0 : edns.version;
+  out.writeUInt16BE(edns === null ? 0 : edns.flags & DO_BIT, pos + 7);
+  out.writeUInt16BE(rdLength, pos + 9);
+  pos += 11;
+  for (const option of kept) pos += option.copy(out, pos);
+  out.writeUInt16BE(OPTION_VIA, pos);
+  out.writeUInt16BE(viaLength, pos + 2);
+  pos += 4;
+  for (const part of via) pos += part.copy(out, pos);
+  out.writeUInt16BE(id, 0);
+  if (edns === null) out.writeUInt16BE(out.readUInt16BE(10) + 1, 10);
+  return out;
+}
+
+/**
+ * An answer made here (SERVFAIL, REFUSED, FORMERR, NOTIMP): the client's id, opcode and RD, the
+ * question echoed when questionEnd > 0, and a bare OPT when the client sent one.
+ */
+export function buildErrorResponse(buf: Buffer, rcode: number, questionEnd: number, withOpt: boolean, doBit = false): Buffer {
+  const qLength = questionEnd > HEADER_SIZE ? questionEnd - HEADER_SIZE : 0;
+  const out = Buffer.alloc(HEADER_SIZE + qLength + (withOpt ? 11 : 0));
+  out.writeUInt16BE(buf.readUInt16BE(0), 0);
+  const flags = buf.readUInt16BE(2);
+  out.writeUInt16BE(FLAG_QR_RA | (flags & 0x7900) | (rcode & 0x0f), 2); // opcode and RD kept
+  out.writeUInt16BE(qLength > 0 ? 1 : 0, 4);
+  if (qLength > 0) buf.copy(out, HEADER_SIZE, HEADER_SIZE, questionEnd);
+  if (withOpt) {
+    writeBareOpt(out, HEADER_SIZE + qLength, doBit);
+    out.writeUInt16BE(1, 10);
+  }
+  return out;
+}
+
+function writeBareOpt(out: Buffer, pos: number, doBit: boolean): void {
+  out[pos] = 0;
+  out.writeUInt16BE(TYPE_OPT, pos + 1);
+  out.writeUInt16BE(1232, pos + 3);
+  out.writeUInt32BE(doBit ? DO_BIT : 0, pos + 5);
+  out.writeUInt16BE(0, pos + 9);
+}
+
+/** Where the OPT RR sits in a reply, found by walking every record; null if none or unparsable. */
+export function findReplyOpt(buf: Buffer, questionEnd: number): { start: number; end: number } | null {
+  const total = buf.readUInt16BE(6) + buf.readUInt16BE(8) + buf.readUInt16BE(10);
+  const firstAdditional = buf.readUInt16BE(6) + buf.readUInt16BE(8);
+  let pos = questionEnd;
+  for (let i = 0; i < total; i++) {
+    const start = pos;
+    pos = skipRecord(buf, pos);
+    if (pos < 0) return null;
+    if (i >= firstAdditional && buf[start] === 0 && buf.readUInt16BE(start + 1) === TYPE_OPT) return { start, end: pos };
+  }
+  return null;
+}
+
+/**
+ * Adapts an upstream (or cached) reply for one client, in place where possible: the client's id and
+ * question bytes (so 0x20 case randomisation survives), no OPT if the client sent none (RFC 6891 7),
+ * and a TC=1 header-and-question reply when it would exceed maxSize.
+ */
+export function finalizeReply(reply: Buffer, client: Buffer, query: ParsedQuery, maxSize: number): Buffer {
+  let out = reply;
+  out.writeUInt16BE(query.id, 0);
+  client.copy(out, HEADER_SIZE, HEADER_SIZE, query.questionEnd);
+  if (query.edns === null && out.readUInt16BE(10) > 0) {
+    const opt = findReplyOpt(out, query.questionEnd);
+    if (opt !== null) {
+      out = Buffer.concat([out.subarray(0, opt.start), out.subarray(opt.end)]);
+      out.writeUInt16BE(out.readUInt16BE(10) - 1, 10);
+    }
+  }
+  if (out.length <= maxSize) return out;
+  return truncatedReply(out, query);
+}
+
+function truncatedReply(reply: Buffer, query: ParsedQuery): Buffer {
+  const withOpt = query.edns !== null;
+  const out = Buffer.alloc(query.questionEnd + (withOpt ? 11 : 0));
+  reply.copy(out, 0, 0, query.questionEnd);
+  out.writeUInt16BE(out.readUInt16BE(2) | FLAG_TC, 2);
+  out.writeUInt16BE(0, 6);
+  out.writeUInt16BE(0, 8);
+  out.writeUInt16BE(withOpt ? 1 : 0, 10);
+  if (withOpt) writeBareOpt(out, query.questionEnd, (query.edns.flags & DO_BIT) !== 0);
+  return out;
+}
+
+/** The largest reply a client can take over its transport. */
+export function clientMaxSize(query: ParsedQuery, transport: 'udp' | 'tcp'): number {
+  if (transport === 'tcp') return 65535;
+  return query.edns === null ? 512 : query.edns.udpSize;
+}

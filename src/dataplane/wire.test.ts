@@ -1,0 +1,133 @@
+// Unit tests of the hand-written wire code: query parsing, the upstream query, error answers and client replies.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import dnsPacket from 'dns-packet';
+import type { Answer } from 'dns-packet';
+import { OPTION_VIA, buildErrorResponse, buildUpstreamQuery, finalizeReply, viaPath } from './wire-edit.ts';
+import { parseQuery, questionMatches } from './wire.ts';
+import type { ParsedQuery } from './wire.ts';
+
+function query(name: string, edns?: number, options: { code: number; data: Buffer }[] = []): Buffer {
+  const additionals = edns === undefined ? [] : [{ type: 'OPT', name: '.', udpPayloadSize: edns, flags: dnsPacket.DNSSEC_OK, options } as unknown as Answer];
+  return dnsPacket.encode({ type: 'query', id: 7, flags: dnsPacket.RECURSION_DESIRED, questions: [{ name, type: 'AAAA' }], additionals });
+}
+
+function parsed(buf: Buffer): ParsedQuery {
+  const r = parseQuery(buf);
+  assert.equal(r.kind, 'ok');
+  return (r as { query: ParsedQuery }).query;
+}
+
+describe('parseQuery', () => {
+  it('reads id, lower-cased name, type, class and the OPT record', () => {
+    const q = parsed(query('WwW.Corp.Example', 4096));
+    assert.equal(q.id, 7);
+    assert.equal(q.qname, 'www.corp.example');
+    assert.equal(q.qtype, 28);
+    assert.equal(q.qclass, 1);
+    assert.equal(q.edns?.udpSize, 4096);
+    assert.equal((q.edns?.flags ?? 0) & 0x8000, 0x8000);
+  });
+
+  it('reads a small advertised UDP size as 512', () => {
+    assert.equal(parsed(query('a.example', 100)).edns?.udpSize, 512);
+  });
+
+  it('escapes bytes that are not printable and dots inside labels', () => {
+    const buf = Buffer.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 3, 0x61, 0x2e, 0x00, 7, ...Buffer.from('example'), 0, 0, 1, 0, 1]);
+    assert.equal(parsed(buf).qname, 'a\\046\\000.example');
+  });
+
+  const bad: [string, Buffer, string][] = [
+    ['empty', Buffer.alloc(0), 'drop'],
+    ['a truncated header', Buffer.from([1, 2, 3, 4, 5]), 'drop'],
+    ['a response', Buffer.from([0, 1, 0x81, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1]), 'drop'],
+    ['two questions', Buffer.from([0, 1, 1, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1]), 'error'],
+    ['no question', Buffer.from([0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]), 'error'],
+    ['a label of reserved type', Buffer.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x50, 0x61, 0, 0, 1, 0, 1]), 'error'],
+    ['a compression pointer', Buffer.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0x0c, 0, 1, 0, 1]), 'error'],
+    ['a label past the end', Buffer.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0x61, 0x62]), 'error'],
+    ['no type and class', Buffer.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1]), 'error'],
+    ['an additional record past the end', Buffer.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 1, 0, 0, 41, 2]), 'error'],
+  ];
+  for (const [what, buf, kind] of bad) {
+    it(`returns ${kind} for ${what}`, () => {
+      assert.equal(parseQuery(buf).kind, kind);
+    });
+  }
+
+  it('returns NOTIMP for an opcode other than QUERY', () => {
+    const buf = query('a.example');
+    buf[2] = buf[2]! | (2 << 3); // opcode STATUS
+    const r = parseQuery(buf);
+    assert.equal(r.kind === 'error' ? r.rcode : -1, 4);
+  });
+});
+
+describe('buildUpstreamQuery', () => {
+  const me = Buffer.from([1, 2, 3, 4]);
+
+  it('adds an OPT with the via option to a query without one', () => {
+    const client = query('a.example');
+    const out = buildUpstreamQuery(client, parsed(client), 999, me, 1232);
+    const decoded = dnsPacket.decode(out);
+    assert.equal(decoded.id, 999);
+    const opt = decoded.additionals?.[0] as unknown as { udpPayloadSize: number; options: { code: number; data: Buffer }[] };
+    assert.equal(opt.udpPayloadSize, 1232);
+    assert.deepEqual(opt.options.map((o) => o.code), [OPTION_VIA]);
+    assert.deepEqual(viaPath(out, parsed(out)), ['01020304']);
+  });
+
+  it('caps the UDP size, keeps DO and other options, drops the cookie and extends the via path', () => {
+    const client = query('a.example', 4096, [
+      { code: 10, data: Buffer.alloc(8, 1) },
+      { code: 15, data: Buffer.from([0, 0]) },
+      { code: OPTION_VIA, data: Buffer.from([9, 9, 9, 9]) },
+    ]);
+    const out = buildUpstreamQuery(client, parsed(client), 1, me, 1232);
+    const q = parsed(out);
+    assert.equal(q.edns?.udpSize, 1232);
+    assert.equal((q.edns?.flags ?? 0) & 0x8000, 0x8000);
+    assert.deepEqual(viaPath(out, q), ['09090909', '01020304']);
+    const opt = dnsPacket.decode(out).additionals?.[0] as unknown as { options: { code: number }[] };
+    assert.deepEqual(opt.options.map((o) => o.code), [15, OPTION_VIA]);
+    assert.ok(questionMatches(out, client, q.questionEnd));
+  });
+});
+
+describe('buildErrorResponse', () => {
+  it('echoes id, RD and the question with the given rcode', () => {
+    const client = query('a.example', 1232);
+    const q = parsed(client);
+    const decoded = dnsPacket.decode(buildErrorResponse(client, 2, q.questionEnd, true)) as ReturnType<typeof dnsPacket.decode> & { rcode: string };
+    assert.equal(decoded.id, 7);
+    assert.equal(decoded.rcode, 'SERVFAIL');
+    assert.equal(decoded.flag_rd, true);
+    assert.equal(decoded.questions?.[0]?.name, 'a.example');
+    assert.equal(decoded.additionals?.[0]?.type, 'OPT');
+  });
+});
+
+describe('finalizeReply', () => {
+  const answers: Answer[] = Array.from({ length: 20 }, (_, i) => ({ type: 'TXT', name: 'a.example', ttl: 60, data: `${i} ${'y'.repeat(40)}` }));
+  const upstreamReply = (): Buffer =>
+    dnsPacket.encode({ type: 'response', id: 555, questions: [{ name: 'a.example', type: 'AAAA' }], answers, additionals: [{ type: 'OPT', name: '.', udpPayloadSize: 1232, flags: 0, options: [] } as unknown as Answer] });
+
+  it('restores the client id and question case and strips OPT for a client without EDNS', () => {
+    const client = query('A.Example');
+    const out = dnsPacket.decode(finalizeReply(upstreamReply(), client, parsed(client), 65535));
+    assert.equal(out.id, 7);
+    assert.equal(out.questions?.[0]?.name, 'A.Example');
+    assert.equal(out.additionals?.length, 0);
+    assert.equal(out.answers?.length, 20);
+  });
+
+  it('truncates to header and question with TC when the client cannot take the size', () => {
+    const client = query('a.example');
+    const buf = finalizeReply(upstreamReply(), client, parsed(client), 512);
+    const out = dnsPacket.decode(buf);
+    assert.equal(out.flag_tc, true);
+    assert.equal(out.answers?.length, 0);
+    assert.ok(buf.length <= 512);
+  });
+});

@@ -1,0 +1,207 @@
+// Hot-path DNS wire parsing by hand: the header, the question and the query's EDNS0 OPT record.
+
+export const HEADER_SIZE = 12;
+export const TYPE_OPT = 41;
+export const TYPE_SOA = 6;
+export const OPTION_COOKIE = 10;
+
+export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
+
+const FLAG_QR = 0x8000;
+const FLAG_TC = 0x0200;
+const FLAG_CD = 0x0010;
+
+/** The client's EDNS0 OPT record, located inside the query buffer. */
+export interface QueryEdns {
+  readonly udpSize: number; // as advertised, values below 512 read as 512
+  readonly flags: number; // the 16 flag bits of the OPT TTL field (DO is 0x8000)
+  readonly version: number;
+  readonly start: number; // offset of the OPT RR
+  readonly end: number; // offset just after it
+  readonly optionsStart: number; // offset of the first option in its RDATA
+}
+
+/** What the data plane needs from a query; everything else is forwarded as bytes. */
+export interface ParsedQuery {
+  readonly id: number;
+  readonly flags: number;
+  readonly qname: string; // lower case, no trailing dot, "" for the root; odd bytes as \DDD
+  readonly qtype: number;
+  readonly qclass: number;
+  readonly questionEnd: number; // offset just after QTYPE/QCLASS
+  readonly edns: QueryEdns | null;
+}
+
+export type QueryParse =
+  | { readonly kind: 'ok'; readonly query: ParsedQuery }
+  | { readonly kind: 'drop'; readonly reason: string }
+  /** The header is sound but the rest is not: answer with rcode, echoing the question when it parsed. */
+  | { readonly kind: 'error'; readonly rcode: number; readonly questionEnd: number; readonly reason: string };
+
+export function readId(buf: Buffer): number {
+  return buf.readUInt16BE(0);
+}
+
+export function rcodeOf(buf: Buffer): number {
+  return buf[3]! & 0x0f;
+}
+
+export function isTruncated(buf: Buffer): boolean {
+  return (buf.readUInt16BE(2) & FLAG_TC) !== 0;
+}
+
+export function isResponse(buf: Buffer): boolean {
+  return (buf.readUInt16BE(2) & FLAG_QR) !== 0;
+}
+
+export function checkingDisabled(flags: number): boolean {
+  return (flags & FLAG_CD) !== 0;
+}
+
+/**
+ * Reads the name at offset as a lower-case presentation string without following compression
+ * pointers (a question never needs them). Returns the offset after the name, or -1 if malformed.
+ */
+export function readQuestionName(buf: Buffer, offset: number): { name: string; end: number } | null {
+  let pos = offset;
+  let name = '';
+  let wireLength = 0;
+  for (;;) {
+    if (pos >= buf.length) return null;
+    const len = buf[pos]!;
+    if (len === 0) {
+      pos += 1;
+      break;
+    }
+    if (len > 63) return null; // a pointer or a reserved label type
+    wireLength += len + 1;
+    if (wireLength > 254 || pos + 1 + len > buf.length) return null;
+    if (name.length > 0) name += '.';
+    for (let i = pos + 1; i <= pos + len; i++) {
+      const c = buf[i]!;
+      if (c >= 0x41 && c <= 0x5a) name += String.fromCharCode(c + 32);
+      else if (c > 0x20 && c < 0x7f && c !== 0x2e && c !== 0x5c) name += String.fromCharCode(c);
+      else name += '\\' + String(c).padStart(3, '0');
+    }
+    pos += 1 + len;
+  }
+  return { name, end: pos };
+}
+
+/** Skips a possibly compressed name; returns the offset after it or -1. */
+export function skipName(buf: Buffer, offset: number): number {
+  let pos = offset;
+  for (;;) {
+    if (pos >= buf.length) return -1;
+    const len = buf[pos]!;
+    if (len === 0) return pos + 1;
+    if ((len & 0xc0) === 0xc0) return pos + 2 <= buf.length ? pos + 2 : -1;
+    if (len > 63) return -1;
+    pos += 1 + len;
+  }
+}
+
+/** Skips one resource record; returns the offset after it or -1. */
+export function skipRecord(buf: Buffer, offset: number): number {
+  const afterName = skipName(buf, offset);
+  if (afterName < 0 || afterName + 10 > buf.length) return -1;
+  const end = afterName + 10 + buf.readUInt16BE(afterName + 8);
+  return end <= buf.length ? end : -1;
+}
+
+/** Parses a client query. Never throws. */
+export function parseQuery(buf: Buffer): QueryParse {
+  if (buf.length < HEADER_SIZE) return { kind: 'drop', reason: 'shorter than a header' };
+  const flags = buf.readUInt16BE(2);
+  if ((flags & FLAG_QR) !== 0) return { kind: 'drop', reason: 'a response, not a query' };
+  const qdcount = buf.readUInt16BE(4);
+  if (qdcount !== 1) return { kind: 'error', rcode: RCODE.FORMERR, questionEnd: -1, reason: `qdcount ${qdcount}` };
+  const qn = readQuestionName(buf, HEADER_SIZE);
+  if (qn === null || qn.end + 4 > buf.length) {
+    return { kind: 'error', rcode: RCODE.FORMERR, questionEnd: -1, reason: 'malformed question' };
+  }
+  const questionEnd = qn.end + 4;
+  const opcode = (flags >> 11) & 0x0f;
+  if (opcode !== 0) return { kind: 'error', rcode: RCODE.NOTIMP, questionEnd, reason: `opcode ${opcode}` };
+  const edns = findQueryOpt(buf, questionEnd);
+  if (edns === 'malformed') {
+    return { kind: 'error', rcode: RCODE.FORMERR, questionEnd, reason: 'malformed records after the question' };
+  }
+  return {
+    kind: 'ok',
+    query: {
+      id: buf.readUInt16BE(0),
+      flags,
+      qname: qn.name,
+      qtype: buf.readUInt16BE(qn.end),
+      qclass: buf.readUInt16BE(qn.end + 2),
+      questionEnd,
+      edns,
+    },
+  };
+}
+
+function findQueryOpt(buf: Buffer, questionEnd: number): QueryEdns | null | 'malformed' {
+  const an = buf.readUInt16BE(6);
+  const ns = buf.readUInt16BE(8);
+  const ar = buf.readUInt16BE(10);
+  let pos = questionEnd;
+  for (let i = 0; i < an + ns; i++) {
+    pos = skipRecord(buf, pos);
+    if (pos < 0) return 'malformed';
+  }
+  let edns: QueryEdns | null = null;
+  for (let i = 0; i < ar; i++) {
+    const start = pos;
+    pos = skipRecord(buf, pos);
+    if (pos < 0) return 'malformed';
+    if (buf[start] === 0 && buf.readUInt16BE(start + 1) === TYPE_OPT) {
+      if (edns !== null) return 'malformed'; // RFC 6891 6.1.1: more than one OPT is FORMERR
+      edns = {
+        udpSize: Math.max(512, buf.readUInt16BE(start + 3)),
+        version: buf[start + 6]!,
+        flags: buf.readUInt16BE(start + 7),
+        start,
+        end: pos,
+        optionsStart: start + 11,
+      };
+      if (!optionsWellFormed(buf, edns.optionsStart, pos)) return 'malformed';
+    }
+  }
+  return edns;
+}
+
+function optionsWellFormed(buf: Buffer, start: number, end: number): boolean {
+  let pos = start;
+  while (pos < end) {
+    if (pos + 4 > end) return false;
+    pos += 4 + buf.readUInt16BE(pos + 2);
+  }
+  return pos === end;
+}
+
+/** Calls fn(code, dataStart, dataEnd) for each EDNS option between start and end. */
+export function forEachOption(buf: Buffer, start: number, end: number, fn: (code: number, from: number, to: number) => void): void {
+  let pos = start;
+  while (pos + 4 <= end) {
+    const len = buf.readUInt16BE(pos + 2);
+    const to = Math.min(end, pos + 4 + len);
+    fn(buf.readUInt16BE(pos), pos + 4, to);
+    pos = to;
+  }
+}
+
+/** True if the reply's question equals the query's (name compared case-insensitively). */
+export function questionMatches(reply: Buffer, query: Buffer, queryQuestionEnd: number): boolean {
+  if (reply.length < queryQuestionEnd || reply.readUInt16BE(4) !== 1) return false;
+  for (let i = HEADER_SIZE; i < queryQuestionEnd; i++) {
+    let a = reply[i]!;
+    let b = query[i]!;
+    if (a === b) continue;
+    if (a >= 0x41 && a <= 0x5a) a += 32;
+    if (b >= 0x41 && b <= 0x5a) b += 32;
+    if (a !== b) return false;
+  }
+  // The query's name parsed without pointers, so an equal prefix means an equal name, type and class.
+  return true;
+}

@@ -1,0 +1,75 @@
+// Malformed input tests: garbage never crashes a listener; an unparsable header is dropped, a broken question gets FORMERR.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import dnsPacket from 'dns-packet';
+import { DataPlane } from '../../src/dataplane/data-plane.ts';
+import { FakeUpstream, buildQuery, decode, tcpExchange, udpExchange, udpQuery } from './helpers.ts';
+
+const PORT = 15371;
+const IP = '127.0.53.151';
+
+describe('DataPlane with malformed packets', () => {
+  let up: FakeUpstream;
+  let dp: DataPlane;
+
+  before(async () => {
+    up = await FakeUpstream.start('127.0.53.152');
+    dp = new DataPlane({ port: PORT, queryTimeoutMs: 100 });
+    dp.setVpcs([{ vpcId: 'vpc-1', rules: [], upstreams: [up.target] }]);
+    await dp.bindListener(IP, 'vpc-1');
+  });
+  after(async () => {
+    await dp.close();
+    await up.close();
+  });
+
+  it('drops a truncated header without answering', async () => {
+    assert.equal(await udpExchange(IP, PORT, Buffer.from([1, 2, 3, 4, 5]), 200), null);
+  });
+
+  it('drops a response sent to the listener', async () => {
+    const response = dnsPacket.encode({ type: 'response', id: 5, questions: [{ name: 'a.example', type: 'A' }] });
+    assert.equal(await udpExchange(IP, PORT, response, 200), null);
+  });
+
+  it('answers FORMERR with the client id to a question with a bad label', async () => {
+    const bad = Buffer.from([0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x45, 0x61, 0x62, 0, 0, 1, 0, 1]);
+    const reply = await udpExchange(IP, PORT, bad, 500);
+    assert.ok(reply);
+    const decoded = decode(reply);
+    assert.equal(decoded.id, 0x1234);
+    assert.equal(decoded.rcode, 'FORMERR');
+  });
+
+  it('answers NOTIMP to an opcode it does not implement', async () => {
+    const msg = buildQuery('a.example.org');
+    msg[2] = msg[2]! | (4 << 3); // NOTIFY
+    const reply = await udpExchange(IP, PORT, msg, 500);
+    assert.ok(reply);
+    assert.equal(decode(reply).rcode, 'NOTIMP');
+  });
+
+  it('survives a thousand random datagrams and still answers', async () => {
+    const before = dp.stats().queries;
+    for (let batch = 0; batch < 10; batch++) {
+      // Batches of 100: a burst of 1000 would overflow the kernel receive buffer, which is not what this tests.
+      await Promise.all(Array.from({ length: 100 }, (_, i) => udpExchange(IP, PORT, randomBytes(i % 80), 150)));
+    }
+    assert.equal(dp.stats().queries - before, 1000);
+    assert.equal((await udpQuery(IP, PORT, 'still.example.org')).rcode, 'NOERROR');
+  });
+
+  it('survives random bytes on TCP, and a frame over the size limit closes only that connection', async () => {
+    await new Promise<void>((resolve) => {
+      const s = net.connect({ host: IP, port: PORT }, () => {
+        s.write(Buffer.concat([Buffer.from([0, 40]), randomBytes(40), Buffer.from([0xff, 0xff]), randomBytes(100)]));
+      });
+      s.on('close', () => resolve());
+      s.on('error', () => resolve());
+    });
+    const [reply] = await tcpExchange(IP, PORT, [buildQuery('tcp.example.org')]);
+    assert.equal(decode(reply!).rcode, 'NOERROR');
+  });
+});
