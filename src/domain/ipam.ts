@@ -28,7 +28,7 @@ export function intToIp(n: number): string {
 export function parseCidr(text: unknown): Cidr | null {
   if (typeof text !== 'string') return null;
   const [addr, len, ...rest] = text.split('/');
-  if (rest.length > 0 || addr === undefined || len === undefined || !isIpv4(addr) || !/^\d{1,2}$/.test(len)) return null;
+  if (rest.length > 0 || addr === undefined || len === undefined || !isIpv4(addr) || !/^(0|[1-9]\d?)$/.test(len)) return null;
   const prefix = Number(len);
   if (prefix > 32) return null;
   const size = 2 ** (32 - prefix);

@@ -81,7 +81,8 @@ export class NetworkService {
   async createSubnet(p: Principal, input: CreateSubnetInput, repos?: Repos): Promise<SubnetRecord> {
     if (!isValidName(input.name)) throw invalidSubnet(`name must be 1-64 letters, digits, '_', '-', '.'; got ${JSON.stringify(input.name)}.`, 'name');
     const cidr = parseCidr(input.cidr);
-    if (!cidr || cidr.prefix > 30) throw invalidSubnet(`cidr must be an IPv4 network no smaller than /30, got ${JSON.stringify(input.cidr)}.`, 'cidr');
+    // /29 is the smallest subnet that leaves allocatable addresses after the reserved ones (docs/ipam.md).
+    if (!cidr || cidr.prefix > 29) throw invalidSubnet(`cidr must be an IPv4 network no smaller than /29, got ${JSON.stringify(input.cidr)}.`, 'cidr');
     if (input.id !== undefined && !isUuid(input.id)) throw invalidSubnet(`id must be a UUID, got ${JSON.stringify(input.id)}.`, 'id');
     // The first host address is the default gateway, as in most clouds.
     const gatewayIp = input.gatewayIp ?? intToIp(cidr.base + 1);

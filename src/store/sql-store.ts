@@ -48,7 +48,9 @@ const SQLITE_UNIQUE_NAMES: Record<string, string> = {
 
 function sqliteConstraintName(message: string): string {
   const cols = message.replace(/^.*constraint failed: /i, '').replace(/\s+/g, '');
-  return SQLITE_UNIQUE_NAMES[cols] ?? cols;
+  // A primary key gets PostgreSQL's default name, so both databases report the same constraint.
+  const pk = /^(\w+)\.id$/.exec(cols);
+  return SQLITE_UNIQUE_NAMES[cols] ?? (pk ? `${pk[1]}_pkey` : cols);
 }
 
 async function guarded<T>(p: Promise<T>): Promise<T> {

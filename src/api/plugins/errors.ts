@@ -9,8 +9,17 @@ interface SchemaIssue {
   params: Record<string, unknown>;
 }
 
-/** Which documented code a schema failure on a given field becomes. */
-const FIELD_CODES: Record<string, ErrorCode> = {
+/** Which documented code a schema failure on a given field becomes (routes may declare their own map). */
+export type FieldCodes = Readonly<Record<string, ErrorCode>>;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Codes for schema failures of this route's fields, e.g. { name: 'VPC.0101' }. */
+    fieldCodes?: FieldCodes;
+  }
+}
+
+const ENDPOINT_FIELD_CODES: FieldCodes = {
   name: 'DNS.1501',
   direction: 'DNS.1503',
   region: 'DNS.0601',
@@ -20,7 +29,7 @@ const FIELD_CODES: Record<string, ErrorCode> = {
 };
 
 /** Turns the first schema failure into an AppError naming the field, e.g. "ipaddresses[1].ip". */
-export function schemaError(issue: SchemaIssue, context: string): AppError {
+export function schemaError(issue: SchemaIssue, context: string, codes: FieldCodes = ENDPOINT_FIELD_CODES): AppError {
   const path = issue.instancePath
     .split('/')
     .filter(Boolean)
@@ -34,14 +43,14 @@ export function schemaError(issue: SchemaIssue, context: string): AppError {
   if (issue.keyword === 'required') {
     const missing = String(issue.params.missingProperty);
     const field = path ? `${path}.${missing}` : missing;
-    const code = FIELD_CODES[missing];
+    const code = codes[missing];
     return code ? new AppError(code, `${field} is required.`, field) : invalidRequest(`${field} is required in the ${context}.`, field);
   }
   if (path === '') {
     return context === 'body' ? emptyRequest(`The body must be a JSON object (${issue.message ?? 'invalid'}).`) : invalidRequest(`Invalid ${context}.`);
   }
   const leaf = path.replace(/\[\d+\]$/, '').split('.').pop()!.replace(/\[\d+\]/g, '');
-  const code = FIELD_CODES[leaf];
+  const code = codes[leaf];
   const detail = `${path} ${issue.message ?? 'is invalid'}.`;
   return code ? new AppError(code, detail, path) : invalidRequest(detail, path);
 }
@@ -76,7 +85,7 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     let appError: AppError | null = null;
     if (error instanceof AppError) appError = error;
-    else if (error.validation && error.validation.length > 0) appError = schemaError(error.validation[0] as SchemaIssue, error.validationContext ?? 'request');
+    else if (error.validation && error.validation.length > 0) appError = schemaError(error.validation[0] as SchemaIssue, error.validationContext ?? 'request', request.routeOptions.config?.fieldCodes);
     else appError = frameworkError(error, bodyLimit);
     if (appError) {
       request.log.info({ code: appError.code, field: appError.field }, appError.message);

@@ -21,6 +21,10 @@ import { parsePage } from '../paging.ts';
 import { subnetView, vpcView } from '../views.ts';
 
 const MAX_NETWORK_LIMIT = 2000;
+const VPC_FIELDS = { config: { fieldCodes: { name: 'VPC.0101', cidr: 'VPC.0101', description: 'VPC.0101', enterprise_project_id: 'VPC.0101' } as const } };
+const SUBNET_FIELDS = {
+  config: { fieldCodes: { name: 'VPC.0201', cidr: 'VPC.0201', gateway_ip: 'VPC.0201', vpc_id: 'VPC.0201', dhcp_enable: 'VPC.0201', primary_dns: 'VPC.0201', secondary_dns: 'VPC.0201', availability_zone: 'VPC.0201' } as const },
+};
 
 /** The project in the path must be the caller's own: any other project is invisible (404). */
 function projectPrincipal(req: FastifyRequest, projectId: string): Principal {
@@ -34,7 +38,7 @@ export const networkRoutes =
   async (app) => {
     app.post(
       '/v1/:project_id/vpcs',
-      { schema: { operationId: 'CreateVpc', tags: ['vpc'], params: ProjectParamsSchema, body: CreateVpcBodySchema, response: { 200: Type.Object({ vpc: VpcSchema }), ...errorResponses } } },
+      { ...VPC_FIELDS, schema: { operationId: 'CreateVpc', tags: ['vpc'], params: ProjectParamsSchema, body: CreateVpcBodySchema, response: { 200: Type.Object({ vpc: VpcSchema }), ...errorResponses } } },
       async (req) => {
         const v = req.body.vpc;
         return { vpc: vpcView(await networks.createVpc(projectPrincipal(req, req.params.project_id), { name: v.name, cidr: v.cidr, description: v.description })) };
@@ -73,6 +77,7 @@ export const networkRoutes =
     app.post(
       '/v1/:project_id/subnets',
       {
+        ...SUBNET_FIELDS,
         schema: {
           operationId: 'CreateSubnet',
           tags: ['vpc'],
@@ -101,7 +106,9 @@ export const networkRoutes =
       },
       async (req) => {
         const page = parsePage({ limit: req.query.limit }, MAX_NETWORK_LIMIT);
-        const result = await networks.listSubnets(projectPrincipal(req, req.params.project_id), { vpcId: req.query.vpc_id }, page);
+        // Terraform sends ?vpc_id= or ?vpcId= depending on its version (spec section 10).
+        const vpcId = req.query.vpc_id ?? req.query.vpcId;
+        const result = await networks.listSubnets(projectPrincipal(req, req.params.project_id), { vpcId }, page);
         return { subnets: result.items.map(subnetView) };
       },
     );

@@ -67,4 +67,4 @@ export const CreateSubnetBodySchema = Type.Object(
 export const ProjectParamsSchema = Type.Object({ project_id: Type.String() });
 export const VpcParamsSchema = Type.Object({ project_id: Type.String(), vpc_id: Type.String() });
 export const SubnetParamsSchema = Type.Object({ project_id: Type.String(), subnet_id: Type.String() });
-export const ListNetworksQuerySchema = Type.Object({ limit: Type.Optional(Type.String()), vpc_id: Type.Optional(Type.String()) });
+export const ListNetworksQuerySchema = Type.Object({ limit: Type.Optional(Type.String()), vpc_id: Type.Optional(Type.String()), vpcId: Type.Optional(Type.String()) });

@@ -1,0 +1,601 @@
+// The storage contract: the same Store verbs, constraints and transactions on every database (no API).
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { Status } from '../../src/domain/status.ts';
+import { ipToInt } from '../../src/domain/ipam.ts';
+import { ConstraintViolation, type AddressRecord, type EndpointRecord, type ProjectRecord, type Store, type SubnetRecord, type VpcRecord } from '../../src/store/types.ts';
+import { DATABASES, dropPgSchema, openTestStore } from '../helpers/harness.ts';
+
+const hex = () => randomBytes(16).toString('hex');
+
+/** Asserts that `p` rejects with a ConstraintViolation of that kind (and constraint name, when given). */
+async function assertViolation(p: Promise<unknown>, kind: 'unique' | 'foreign_key', constraint?: string) {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof ConstraintViolation, `expected a ConstraintViolation, got ${String(e)}`);
+    assert.equal(e.kind, kind);
+    if (constraint !== undefined) assert.equal(e.constraint, constraint);
+    return true;
+  });
+}
+
+for (const db of DATABASES) {
+  describe(`storage contract on ${db}`, () => {
+    const pgSchema = `t_${randomBytes(6).toString('hex')}`;
+    let store: Store;
+    let clock = 1_735_732_800_000;
+    const tick = () => ++clock;
+
+    before(async () => {
+      store = await openTestStore(db, { pgSchema });
+    });
+    after(async () => {
+      await store.close();
+      if (db === 'postgres') await dropPgSchema(pgSchema);
+    });
+
+    // Each test works in its own project, so counts and pages are not disturbed by the others.
+    async function project(): Promise<ProjectRecord> {
+      const p = { id: hex(), name: `p-${hex()}`, createdAt: tick() };
+      await store.projects.create(p);
+      return p;
+    }
+    async function vpc(projectId: string, overrides: Partial<VpcRecord> = {}): Promise<VpcRecord> {
+      const v: VpcRecord = { id: randomUUID(), projectId, name: 'vpc', cidr: '10.0.0.0/16', description: '', createdAt: tick(), ...overrides };
+      await store.vpcs.create(v);
+      return v;
+    }
+    async function subnet(v: VpcRecord, cidr: string, overrides: Partial<SubnetRecord> = {}): Promise<SubnetRecord> {
+      const gatewayIp = cidr.replace(/\.0\/\d+$/, '.1');
+      const s: SubnetRecord = { id: randomUUID(), projectId: v.projectId, vpcId: v.id, name: 'sub', cidr, gatewayIp, neutronSubnetId: randomUUID(), createdAt: tick(), ...overrides };
+      await store.subnets.create(s);
+      return s;
+    }
+    async function endpoint(v: VpcRecord, overrides: Partial<EndpointRecord> = {}): Promise<EndpointRecord> {
+      const now = tick();
+      const e: EndpointRecord = {
+        id: hex(),
+        projectId: v.projectId,
+        name: `ep-${hex().slice(0, 8)}`,
+        direction: 'inbound',
+        region: 'ap-southeast-1',
+        vpcId: v.id,
+        status: 'PENDING_CREATE',
+        createdAt: now,
+        updatedAt: now,
+        ...overrides,
+      };
+      await store.endpoints.create(e);
+      return e;
+    }
+    function addressOf(e: EndpointRecord, s: SubnetRecord, ip: string, overrides: Partial<AddressRecord> = {}): AddressRecord {
+      const now = tick();
+      return {
+        id: hex(),
+        endpointId: e.id,
+        projectId: e.projectId,
+        subnetId: s.id,
+        vpcId: s.vpcId,
+        direction: e.direction,
+        ip,
+        status: 'PENDING_CREATE',
+        errorInfo: null,
+        createdAt: now,
+        updatedAt: now,
+        ...overrides,
+      };
+    }
+    async function address(e: EndpointRecord, s: SubnetRecord, ip: string, overrides: Partial<AddressRecord> = {}): Promise<AddressRecord> {
+      const a = addressOf(e, s, ip, overrides);
+      await store.addresses.create(a);
+      return a;
+    }
+
+    describe('store', () => {
+      it(`reports its dialect as ${db}`, () => assert.equal(store.dialect, db));
+      it('answers ping', async () => assert.equal(await store.ping(), undefined));
+    });
+
+    describe('projects', () => {
+      it('creates, gets, finds by name and lists', async () => {
+        const p = await project();
+        assert.deepEqual(await store.projects.get(p.id), p);
+        assert.deepEqual(await store.projects.findByName(p.name), p);
+        assert.ok((await store.projects.list()).some((x) => x.id === p.id));
+        assert.equal(await store.projects.get(hex()), undefined);
+        assert.equal(await store.projects.findByName('no-such-project'), undefined);
+      });
+
+      it('raises unique projects_name_key for a duplicate name', async () => {
+        const p = await project();
+        await assertViolation(store.projects.create({ id: hex(), name: p.name, createdAt: tick() }), 'unique', 'projects_name_key');
+      });
+    });
+
+    describe('tokens', () => {
+      it('finds the project of a digest until it expires, and never for an unknown digest', async () => {
+        const p = await project();
+        const expiring = hex();
+        const forever = hex();
+        await store.tokens.create({ digest: expiring, projectId: p.id, expiresAt: 5_000, createdAt: 1_000 });
+        await store.tokens.create({ digest: forever, projectId: p.id, expiresAt: null, createdAt: 1_000 });
+        assert.equal(await store.tokens.findProject(expiring, 4_999), p.id);
+        assert.equal(await store.tokens.findProject(expiring, 5_000), undefined, 'a token is expired at its expiry instant');
+        assert.equal(await store.tokens.findProject(expiring, 9_999_999), undefined);
+        assert.equal(await store.tokens.findProject(forever, Number.MAX_SAFE_INTEGER - 1), p.id);
+        assert.equal(await store.tokens.findProject(hex(), 0), undefined);
+        assert.equal(await store.tokens.countForProject(p.id), 2);
+        assert.equal(await store.tokens.countForProject(hex()), 0);
+      });
+
+      it('raises foreign_key for a token of an unknown project', async () => {
+        await assertViolation(store.tokens.create({ digest: hex(), projectId: hex(), expiresAt: null, createdAt: tick() }), 'foreign_key');
+      });
+    });
+
+    describe('vpcs', () => {
+      it('creates and gets a VPC, scoped to its project', async () => {
+        const p = await project();
+        const q = await project();
+        const v = await vpc(p.id, { name: 'vpc-1', cidr: '10.1.0.0/16', description: 'first' });
+        assert.deepEqual(await store.vpcs.get(p.id, v.id), v);
+        assert.equal(await store.vpcs.get(q.id, v.id), undefined, 'another project does not see it');
+        assert.equal(await store.vpcs.get(p.id, randomUUID()), undefined);
+      });
+
+      it('finds by project in created order with paging and the total', async () => {
+        const p = await project();
+        const base = tick() + 1_000;
+        clock = base + 1_000;
+        const c = await vpc(p.id, { name: 'c', createdAt: base + 3 });
+        const a = await vpc(p.id, { name: 'a', createdAt: base + 1 });
+        const b = await vpc(p.id, { name: 'b', createdAt: base + 2 });
+        await vpc((await project()).id);
+        const all = await store.vpcs.find(p.id, { limit: 100, offset: 0 });
+        assert.equal(all.total, 3);
+        assert.deepEqual(all.items, [a, b, c]);
+        const page = await store.vpcs.find(p.id, { limit: 1, offset: 1 });
+        assert.deepEqual(page, { items: [b], total: 3 });
+        assert.deepEqual(await store.vpcs.find(p.id, { limit: 0, offset: 0 }), { items: [], total: 3 });
+        assert.deepEqual(await store.vpcs.find(p.id, { limit: 10, offset: 5 }), { items: [], total: 3 });
+        assert.deepEqual(await store.vpcs.find(hex(), { limit: 10, offset: 0 }), { items: [], total: 0 });
+      });
+
+      it('deletes a VPC', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        await store.vpcs.delete(v.id);
+        assert.equal(await store.vpcs.get(p.id, v.id), undefined);
+      });
+
+      it('raises foreign_key for a VPC of an unknown project, and when deleting a VPC that has a subnet', async () => {
+        await assertViolation(vpc(hex()), 'foreign_key');
+        const p = await project();
+        const v = await vpc(p.id);
+        await subnet(v, '10.0.1.0/24');
+        await assertViolation(store.vpcs.delete(v.id), 'foreign_key');
+        assert.ok(await store.vpcs.get(p.id, v.id), 'the VPC is still there');
+      });
+
+      it('raises unique for a duplicate id', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        await assertViolation(vpc(p.id, { id: v.id }), 'unique');
+      });
+
+      it('names a duplicate primary key vpcs_pkey on every database', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        await assertViolation(vpc(p.id, { id: v.id }), 'unique', 'vpcs_pkey');
+      });
+    });
+
+    describe('subnets', () => {
+      it('gets a subnet by its id and by its Neutron id, scoped to its project', async () => {
+        const p = await project();
+        const q = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24', { name: 'sub-1', gatewayIp: '10.0.1.9' });
+        assert.deepEqual(await store.subnets.get(p.id, s.id), s);
+        assert.deepEqual(await store.subnets.get(p.id, s.neutronSubnetId), s);
+        assert.equal(await store.subnets.get(q.id, s.id), undefined);
+        assert.equal(await store.subnets.get(q.id, s.neutronSubnetId), undefined);
+        assert.equal(await store.subnets.get(p.id, randomUUID()), undefined);
+      });
+
+      it('finds by project and VPC in created order with paging and the total; lists by VPC', async () => {
+        const p = await project();
+        const v1 = await vpc(p.id);
+        const v2 = await vpc(p.id, { cidr: '10.1.0.0/16' });
+        const s1 = await subnet(v1, '10.0.1.0/24');
+        const t1 = await subnet(v2, '10.1.1.0/24');
+        const s2 = await subnet(v1, '10.0.2.0/24');
+        const s3 = await subnet(v1, '10.0.3.0/24');
+        await subnet(await vpc((await project()).id), '10.0.1.0/24');
+        assert.deepEqual(await store.subnets.find(p.id, {}, { limit: 100, offset: 0 }), { items: [s1, t1, s2, s3], total: 4 });
+        assert.deepEqual(await store.subnets.find(p.id, { vpcId: v1.id }, { limit: 100, offset: 0 }), { items: [s1, s2, s3], total: 3 });
+        assert.deepEqual(await store.subnets.find(p.id, { vpcId: v1.id }, { limit: 2, offset: 1 }), { items: [s2, s3], total: 3 });
+        assert.deepEqual(await store.subnets.find(p.id, { vpcId: v2.id }, { limit: 0, offset: 0 }), { items: [], total: 1 });
+        assert.deepEqual(await store.subnets.find(p.id, { vpcId: randomUUID() }, { limit: 10, offset: 0 }), { items: [], total: 0 });
+        assert.deepEqual(await store.subnets.listByVpc(v1.id), [s1, s2, s3]);
+        assert.deepEqual(await store.subnets.listByVpc(randomUUID()), []);
+      });
+
+      it('deletes a subnet, and lock() is accepted inside a transaction', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const t = await subnet(v, '10.0.2.0/24');
+        await store.transaction(async (tx) => {
+          await tx.subnets.lock([t.id, s.id]);
+          await tx.subnets.lock([]);
+          await tx.subnets.delete(s.id);
+        });
+        assert.equal(await store.subnets.get(p.id, s.id), undefined);
+        assert.deepEqual(await store.subnets.listByVpc(v.id), [t]);
+      });
+
+      it('raises foreign_key for a subnet of an unknown VPC', async () => {
+        const p = await project();
+        await assertViolation(subnet({ id: randomUUID(), projectId: p.id, name: 'x', cidr: '10.0.0.0/16', description: '', createdAt: 0 }, '10.0.1.0/24'), 'foreign_key');
+      });
+
+      it('raises unique subnets_neutron_subnet_id_key for a duplicate Neutron id', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        await assertViolation(subnet(v, '10.0.2.0/24', { neutronSubnetId: s.neutronSubnetId }), 'unique', 'subnets_neutron_subnet_id_key');
+      });
+    });
+
+    describe('endpoints', () => {
+      it('creates and gets an endpoint view with counts, scoped to its project; getById is unscoped', async () => {
+        const p = await project();
+        const q = await project();
+        const v = await vpc(p.id);
+        const e = await endpoint(v, { name: 'ep-get', direction: 'outbound' });
+        assert.deepEqual(await store.endpoints.get(p.id, e.id), { ...e, ipaddressCount: 0, resolverRuleCount: 0 });
+        assert.equal(await store.endpoints.get(q.id, e.id), undefined);
+        assert.deepEqual(await store.endpoints.getById(e.id), e);
+        assert.equal(await store.endpoints.getById(hex()), undefined);
+      });
+
+      it('finds with the direction, vpcId and name filters, paging and the total', async () => {
+        const p = await project();
+        const v1 = await vpc(p.id);
+        const v2 = await vpc(p.id);
+        const in1 = await endpoint(v1, { name: 'in-1' });
+        const out1 = await endpoint(v1, { name: 'out-1', direction: 'outbound' });
+        const in2 = await endpoint(v2, { name: 'in-2' });
+        const in3 = await endpoint(v1, { name: 'in-3' });
+        await endpoint(await vpc((await project()).id), { name: 'in-1' });
+        const ids = (r: { items: Array<{ id: string }> }) => r.items.map((x) => x.id);
+        const all = { limit: 100, offset: 0 };
+        const r1 = await store.endpoints.find(p.id, {}, all);
+        assert.deepEqual(ids(r1), [in1.id, out1.id, in2.id, in3.id]);
+        assert.equal(r1.total, 4);
+        const inbound = await store.endpoints.find(p.id, { direction: 'inbound' }, all);
+        assert.deepEqual([ids(inbound), inbound.total], [[in1.id, in2.id, in3.id], 3]);
+        const outbound = await store.endpoints.find(p.id, { direction: 'outbound' }, all);
+        assert.deepEqual([ids(outbound), outbound.total], [[out1.id], 1]);
+        const inV1 = await store.endpoints.find(p.id, { direction: 'inbound', vpcId: v1.id }, all);
+        assert.deepEqual([ids(inV1), inV1.total], [[in1.id, in3.id], 2]);
+        const byName = await store.endpoints.find(p.id, { name: 'in-2' }, all);
+        assert.deepEqual([ids(byName), byName.total], [[in2.id], 1]);
+        const none = await store.endpoints.find(p.id, { name: 'in-2', vpcId: v1.id }, all);
+        assert.deepEqual([ids(none), none.total], [[], 0]);
+        const page = await store.endpoints.find(p.id, { direction: 'inbound' }, { limit: 1, offset: 1 });
+        assert.deepEqual([ids(page), page.total], [[in2.id], 3]);
+        const empty = await store.endpoints.find(p.id, { direction: 'inbound' }, { limit: 0, offset: 0 });
+        assert.deepEqual([ids(empty), empty.total], [[], 3]);
+        assert.equal(r1.items[0]!.ipaddressCount, 0);
+      });
+
+      it('counts addresses in ipaddressCount, except those PENDING_DELETE', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const e = await endpoint(v, { name: 'counted' });
+        await address(e, s, '10.0.1.4', { status: 'ACTIVE' });
+        await address(e, s, '10.0.1.5', { status: 'ERROR', errorInfo: 'boom' });
+        await address(e, s, '10.0.1.6', { status: 'PENDING_CREATE' });
+        await address(e, s, '10.0.1.7', { status: 'PENDING_DELETE' });
+        assert.equal((await store.endpoints.get(p.id, e.id))!.ipaddressCount, 3);
+        const found = await store.endpoints.find(p.id, { name: 'counted' }, { limit: 10, offset: 0 });
+        assert.equal(found.items[0]!.ipaddressCount, 3);
+        await store.addresses.markEndpointDeleting(e.id, tick());
+        assert.equal((await store.endpoints.get(p.id, e.id))!.ipaddressCount, 0);
+      });
+
+      it('transition() is a compare-and-set on the status', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const e = await endpoint(v, { status: 'PENDING_CREATE' });
+        assert.equal(await store.endpoints.transition(e.id, 'ACTIVE', 'ERROR', 111), false, 'status differs');
+        assert.deepEqual(await store.endpoints.getById(e.id), e, 'nothing changed');
+        assert.equal(await store.endpoints.transition(e.id, 'PENDING_CREATE', 'ACTIVE', 222), true);
+        assert.deepEqual(await store.endpoints.getById(e.id), { ...e, status: 'ACTIVE', updatedAt: 222 });
+        assert.equal(await store.endpoints.transition(e.id, 'PENDING_CREATE', 'ACTIVE', 333), false, 'a second claim loses');
+        assert.equal((await store.endpoints.getById(e.id))!.updatedAt, 222);
+        assert.equal(await store.endpoints.transition(hex(), 'PENDING_CREATE', 'ACTIVE', 444), false, 'unknown id');
+      });
+
+      it('updates name, status and updatedAt, each only when given', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const e = await endpoint(v, { name: 'before' });
+        await store.endpoints.update(e.id, { name: 'after' });
+        assert.deepEqual(await store.endpoints.getById(e.id), { ...e, name: 'after' });
+        await store.endpoints.update(e.id, { status: 'ACTIVE', updatedAt: 999 });
+        assert.deepEqual(await store.endpoints.getById(e.id), { ...e, name: 'after', status: 'ACTIVE', updatedAt: 999 });
+      });
+
+      it('counts by direction and by VPC, and per-VPC direction counts', async () => {
+        const p = await project();
+        const v1 = await vpc(p.id);
+        const v2 = await vpc(p.id);
+        await endpoint(v1);
+        await endpoint(v1, { direction: 'outbound' });
+        await endpoint(v1, { direction: 'outbound' });
+        await endpoint(v2);
+        assert.equal(await store.endpoints.countByDirection(p.id, 'inbound'), 2);
+        assert.equal(await store.endpoints.countByDirection(p.id, 'outbound'), 2);
+        assert.equal(await store.endpoints.countByVpc(v1.id), 3);
+        assert.equal(await store.endpoints.countByVpc(randomUUID()), 0);
+        const counts = await store.endpoints.vpcCounts(p.id, undefined, { limit: 100, offset: 0 });
+        assert.equal(counts.total, 2);
+        assert.deepEqual(
+          [...counts.items].sort((a, b) => a.vpcId.localeCompare(b.vpcId)),
+          [
+            { vpcId: v1.id, inbound: 1, outbound: 2 },
+            { vpcId: v2.id, inbound: 1, outbound: 0 },
+          ].sort((a, b) => a.vpcId.localeCompare(b.vpcId)),
+        );
+        assert.deepEqual(await store.endpoints.vpcCounts(p.id, v2.id, { limit: 100, offset: 0 }), { items: [{ vpcId: v2.id, inbound: 1, outbound: 0 }], total: 1 });
+      });
+
+      it('findPending returns endpoints in a PENDING_* status, oldest update first', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const statuses: Status[] = ['PENDING_CREATE', 'ACTIVE', 'PENDING_UPDATE', 'ERROR', 'PENDING_DELETE'];
+        const made: EndpointRecord[] = [];
+        for (const status of statuses) made.push(await endpoint(v, { status }));
+        const mine = new Set(made.map((e) => e.id));
+        const pending = (await store.endpoints.findPending(10_000)).filter((e) => mine.has(e.id));
+        assert.deepEqual(
+          pending.map((e) => e.status),
+          ['PENDING_CREATE', 'PENDING_UPDATE', 'PENDING_DELETE'],
+        );
+        assert.equal((await store.endpoints.findPending(1)).length, 1);
+      });
+
+      it('deletes an endpoint', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const e = await endpoint(v);
+        await store.endpoints.delete(e.id);
+        assert.equal(await store.endpoints.getById(e.id), undefined);
+      });
+
+      it('raises unique endpoints_project_name for a duplicate name in a project, but not across projects', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        await endpoint(v, { name: 'same-name' });
+        await assertViolation(endpoint(v, { name: 'same-name', direction: 'outbound' }), 'unique', 'endpoints_project_name');
+        const other = await endpoint(await vpc((await project()).id), { name: 'same-name' });
+        assert.equal(other.name, 'same-name');
+      });
+
+      it('raises foreign_key for an endpoint of an unknown VPC', async () => {
+        const p = await project();
+        await assertViolation(endpoint({ id: randomUUID(), projectId: p.id, name: 'x', cidr: '10.0.0.0/16', description: '', createdAt: 0 }), 'foreign_key');
+      });
+    });
+
+    describe('addresses', () => {
+      it('creates, gets (scoped to the endpoint) and lists by endpoint in created order', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const e = await endpoint(v);
+        const f = await endpoint(v);
+        const a2 = await address(e, s, '10.0.1.9');
+        const a1 = await address(e, s, '10.0.1.4', { status: 'ERROR', errorInfo: 'port busy' });
+        await address(f, s, '10.0.1.5');
+        assert.deepEqual(await store.addresses.get(e.id, a1.id), a1);
+        assert.equal(await store.addresses.get(f.id, a1.id), undefined);
+        assert.deepEqual(await store.addresses.listByEndpoint(e.id), [a2, a1]);
+        assert.deepEqual(await store.addresses.listByEndpoint(hex()), []);
+      });
+
+      it('listViewsByEndpoint carries the Neutron id of each subnet', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s1 = await subnet(v, '10.0.1.0/24');
+        const s2 = await subnet(v, '10.0.2.0/24');
+        const e = await endpoint(v);
+        const a1 = await address(e, s1, '10.0.1.4');
+        const a2 = await address(e, s2, '10.0.2.4');
+        assert.deepEqual(await store.addresses.listViewsByEndpoint(e.id), [
+          { ...a1, neutronSubnetId: s1.neutronSubnetId },
+          { ...a2, neutronSubnetId: s2.neutronSubnetId },
+        ]);
+      });
+
+      it('usedInSubnet returns the addresses of that subnet as integers, PENDING_DELETE included', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const t = await subnet(v, '10.0.2.0/24');
+        const e = await endpoint(v);
+        await address(e, s, '10.0.1.4', { status: 'ACTIVE' });
+        await address(e, s, '10.0.1.200', { status: 'PENDING_DELETE' });
+        await address(e, t, '10.0.2.4');
+        // A PENDING_DELETE address is still configured (and still holds the unique row) until the reconciler frees it.
+        assert.deepEqual(await store.addresses.usedInSubnet(s.id), new Set([ipToInt('10.0.1.4'), ipToInt('10.0.1.200')]));
+        assert.deepEqual(await store.addresses.usedInSubnet(randomUUID()), new Set());
+        assert.equal(await store.addresses.countBySubnet(s.id), 2);
+        assert.equal(await store.addresses.countBySubnet(t.id), 1);
+        assert.equal(await store.addresses.countByVpc(v.id), 3);
+        assert.equal(await store.addresses.countByVpc(randomUUID()), 0);
+      });
+
+      it('findPending returns addresses in a PENDING_* status, oldest update first; listActive and listErrored by status', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const e = await endpoint(v);
+        const del = await address(e, s, '10.0.1.4', { status: 'PENDING_DELETE' });
+        const act = await address(e, s, '10.0.1.5', { status: 'ACTIVE' });
+        const cre = await address(e, s, '10.0.1.6', { status: 'PENDING_CREATE' });
+        const err = await address(e, s, '10.0.1.7', { status: 'ERROR', errorInfo: 'x' });
+        const mine = new Set([del.id, act.id, cre.id, err.id]);
+        const pending = (await store.addresses.findPending(10_000)).filter((a) => mine.has(a.id));
+        assert.deepEqual(pending, [del, cre]);
+        assert.equal((await store.addresses.findPending(1)).length, 1);
+        assert.deepEqual((await store.addresses.listActive()).filter((a) => mine.has(a.id)), [act]);
+        assert.deepEqual((await store.addresses.listErrored()).filter((a) => mine.has(a.id)), [err]);
+      });
+
+      it('setStatus writes only when the expected status matches', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const e = await endpoint(v);
+        const a = await address(e, s, '10.0.1.4', { status: 'PENDING_CREATE' });
+        assert.equal(await store.addresses.setStatus(a.id, { status: 'ERROR', errorInfo: 'no', updatedAt: 10 }, 'ACTIVE'), false);
+        assert.deepEqual(await store.addresses.get(e.id, a.id), a, 'nothing changed');
+        assert.equal(await store.addresses.setStatus(a.id, { status: 'ERROR', errorInfo: 'bind failed', updatedAt: 20 }, 'PENDING_CREATE'), true);
+        assert.deepEqual(await store.addresses.get(e.id, a.id), { ...a, status: 'ERROR', errorInfo: 'bind failed', updatedAt: 20 });
+        assert.equal(await store.addresses.setStatus(a.id, { status: 'ACTIVE', errorInfo: null, updatedAt: 30 }), true, 'no expected status: unconditional');
+        assert.deepEqual(await store.addresses.get(e.id, a.id), { ...a, status: 'ACTIVE', errorInfo: null, updatedAt: 30 });
+        assert.equal(await store.addresses.setStatus(hex(), { status: 'ACTIVE', errorInfo: null, updatedAt: 40 }), false, 'unknown id');
+      });
+
+      it('markEndpointDeleting sets every address of that endpoint, and only that endpoint, to PENDING_DELETE', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const e = await endpoint(v);
+        const f = await endpoint(v);
+        const a1 = await address(e, s, '10.0.1.4', { status: 'ACTIVE' });
+        const a2 = await address(e, s, '10.0.1.5', { status: 'ERROR', errorInfo: 'kept' });
+        const b1 = await address(f, s, '10.0.1.6', { status: 'ACTIVE' });
+        await store.addresses.markEndpointDeleting(e.id, 777);
+        assert.deepEqual(await store.addresses.listByEndpoint(e.id), [
+          { ...a1, status: 'PENDING_DELETE', updatedAt: 777 },
+          { ...a2, status: 'PENDING_DELETE', updatedAt: 777 },
+        ]);
+        assert.deepEqual(await store.addresses.listByEndpoint(f.id), [b1]);
+      });
+
+      it('deletes an address, which frees its IP', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const e = await endpoint(v);
+        const a = await address(e, s, '10.0.1.4');
+        await store.addresses.delete(a.id);
+        assert.equal(await store.addresses.get(e.id, a.id), undefined);
+        assert.equal((await store.addresses.usedInSubnet(s.id)).size, 0);
+        await address(e, s, '10.0.1.4');
+      });
+
+      it('raises unique endpoint_addresses_subnet_ip for a duplicate (subnet_id, ip), even across endpoints', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const t = await subnet(v, '10.0.2.0/24');
+        const e = await endpoint(v);
+        const f = await endpoint(v);
+        await address(e, s, '10.0.1.4');
+        await assertViolation(address(f, s, '10.0.1.4'), 'unique', 'endpoint_addresses_subnet_ip');
+        await assertViolation(address(e, s, '10.0.1.4'), 'unique', 'endpoint_addresses_subnet_ip');
+        // The same IP in another subnet is another address.
+        await address(f, t, '10.0.1.4');
+        assert.equal(await store.addresses.countBySubnet(s.id), 1);
+      });
+
+      it('raises foreign_key when deleting a subnet or an endpoint that an address references', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const e = await endpoint(v);
+        const a = await address(e, s, '10.0.1.4');
+        await assertViolation(store.subnets.delete(s.id), 'foreign_key');
+        await assertViolation(store.endpoints.delete(e.id), 'foreign_key');
+        assert.deepEqual(await store.subnets.get(p.id, s.id), s, 'the subnet is still there');
+        await store.addresses.delete(a.id);
+        await store.subnets.delete(s.id);
+        assert.equal(await store.subnets.get(p.id, s.id), undefined);
+      });
+
+      it('raises foreign_key for an address of an unknown subnet or endpoint', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const e = await endpoint(v);
+        await assertViolation(address(e, { ...s, id: randomUUID() }, '10.0.1.4'), 'foreign_key');
+        await assertViolation(address({ ...e, id: hex() }, s, '10.0.1.4'), 'foreign_key');
+      });
+    });
+
+    describe('transaction()', () => {
+      it('commits what the callback wrote and returns its value', async () => {
+        const p = await project();
+        const result = await store.transaction(async (tx) => {
+          const v: VpcRecord = { id: randomUUID(), projectId: p.id, name: 'tx-vpc', cidr: '10.0.0.0/16', description: '', createdAt: tick() };
+          await tx.vpcs.create(v);
+          assert.deepEqual(await tx.vpcs.get(p.id, v.id), v, 'the transaction sees its own write');
+          return v;
+        });
+        assert.deepEqual(await store.vpcs.get(p.id, result.id), result);
+      });
+
+      it('rolls back everything when the callback throws, and rethrows that error', async () => {
+        const p = await project();
+        const kept = await vpc(p.id, { name: 'kept' });
+        const v: VpcRecord = { id: randomUUID(), projectId: p.id, name: 'rolled-back', cidr: '10.0.0.0/16', description: '', createdAt: tick() };
+        const s: SubnetRecord = { id: randomUUID(), projectId: p.id, vpcId: v.id, name: 's', cidr: '10.0.1.0/24', gatewayIp: '10.0.1.1', neutronSubnetId: randomUUID(), createdAt: tick() };
+        const e: EndpointRecord = { id: hex(), projectId: p.id, name: 'rolled-ep', direction: 'inbound', region: 'r', vpcId: v.id, status: 'PENDING_CREATE', createdAt: tick(), updatedAt: tick() };
+        const a = addressOf(e, s, '10.0.1.4');
+        const boom = new Error('boom');
+        await assert.rejects(
+          store.transaction(async (tx) => {
+            await tx.vpcs.create(v);
+            await tx.subnets.create(s);
+            await tx.endpoints.create(e);
+            await tx.addresses.create(a);
+            await tx.tokens.create({ digest: hex(), projectId: p.id, expiresAt: null, createdAt: tick() });
+            await tx.vpcs.delete(kept.id);
+            throw boom;
+          }),
+          (err: unknown) => err === boom,
+        );
+        assert.equal(await store.vpcs.get(p.id, v.id), undefined);
+        assert.equal(await store.subnets.get(p.id, s.id), undefined);
+        assert.equal(await store.endpoints.getById(e.id), undefined);
+        assert.equal(await store.addresses.get(e.id, a.id), undefined);
+        assert.equal(await store.tokens.countForProject(p.id), 0);
+        assert.deepEqual(await store.vpcs.get(p.id, kept.id), kept, 'a delete in the transaction is undone too');
+      });
+
+      it('rolls back the earlier writes when a constraint refuses a later one', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        await endpoint(v, { name: 'taken' });
+        const fresh: VpcRecord = { id: randomUUID(), projectId: p.id, name: 'fresh', cidr: '10.0.0.0/16', description: '', createdAt: tick() };
+        await assertViolation(
+          store.transaction(async (tx) => {
+            await tx.vpcs.create(fresh);
+            await tx.endpoints.create({ id: hex(), projectId: p.id, name: 'taken', direction: 'inbound', region: 'r', vpcId: fresh.id, status: 'PENDING_CREATE', createdAt: 1, updatedAt: 1 });
+          }),
+          'unique',
+          'endpoints_project_name',
+        );
+        assert.equal(await store.vpcs.get(p.id, fresh.id), undefined);
+        assert.equal((await store.vpcs.find(p.id, { limit: 10, offset: 0 })).total, 1, 'the store is still usable');
+      });
+    });
+  });
+}
