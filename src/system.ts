@@ -55,7 +55,7 @@ export async function createSystem(o: SystemOptions): Promise<System> {
     store: o.store,
     clock,
     settings: { region: o.config.region, quotas: o.config.quotas },
-    notify: () => reconciler.notify(),
+    notify: (endpointId) => reconciler.notify(endpointId),
   };
   const identity = new IdentityService(deps);
   const networks = new NetworkService(deps);

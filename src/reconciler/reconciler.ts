@@ -1,7 +1,7 @@
 // The reconciler: claims PENDING_* work, drives it to ACTIVE/ERROR or removes it, and recovers after restarts.
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.ts';
-import { canTransition, type Status } from '../domain/status.ts';
+import { canTransition, isPending, type Status } from '../domain/status.ts';
 import type { AddressRecord, EndpointRecord, Store } from '../store/types.ts';
 import type { Provisioner } from './provisioner.ts';
 
@@ -31,6 +31,10 @@ export interface ReconcilerStats {
 export class Reconciler {
   private running: Promise<void> | null = null;
   private again = false;
+  /** Endpoints named by notify() since the last pass started. */
+  private readonly dirty = new Set<string>();
+  /** notify() without a name since the last pass started: scan for every pending row. */
+  private fullScan = false;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly held = new Map<string, AddressRecord>();
@@ -48,9 +52,15 @@ export class Reconciler {
     }
   }
 
-  /** New work was committed. Coalesces bursts: at most one pass runs, and one more is queued. */
-  notify(): void {
+  /**
+   * New work was committed, for one endpoint (or, without an id, anywhere). Coalesces bursts: at most
+   * one pass runs, and one more is queued. A pass for named endpoints reads only their rows; a pass
+   * without names scans for every pending row.
+   */
+  notify(endpointId?: string): void {
     if (this.o.mode !== 'auto' || this.stopped) return;
+    if (endpointId === undefined) this.fullScan = true;
+    else this.dirty.add(endpointId);
     if (this.running) {
       this.again = true;
       return;
@@ -84,8 +94,13 @@ export class Reconciler {
   private async loop(): Promise<void> {
     do {
       this.again = false;
+      const full = this.fullScan;
+      const targets = [...this.dirty];
+      this.fullScan = false;
+      this.dirty.clear();
       try {
-        await this.runOnce();
+        if (full) await this.runOnce();
+        else if (targets.length > 0) await this.passFor(targets);
       } catch (e) {
         this.o.log.error({ err: e }, 'reconciler pass failed; will retry at the next sweep');
         return;
@@ -99,6 +114,31 @@ export class Reconciler {
       .finally(() => this.notify());
   }
 
+  /** A pass over named endpoints only: their pending addresses, then their own status. */
+  private async passFor(endpointIds: readonly string[]): Promise<number> {
+    const started = this.o.clock.now();
+    let changed = 0;
+    await Promise.all(
+      endpointIds.map(async (id) => {
+        const addresses = await this.o.store.addresses.listByEndpoint(id);
+        const results = await Promise.all(addresses.filter((a) => isPending(a.status)).map((a) => this.reconcileAddress(a)));
+        changed += results.filter(Boolean).length;
+        const e = await this.o.store.endpoints.getById(id);
+        if (e && isPending(e.status) && (await this.reconcileEndpoint(e))) changed++;
+      }),
+    );
+    this.record(started, changed, 0);
+    return changed;
+  }
+
+  private record(started: number, changed: number, pending: number): void {
+    this.stats.passes++;
+    this.stats.transitions += changed;
+    this.stats.pending = pending;
+    this.stats.lastPassMs = this.o.clock.now() - started;
+    if (changed > 0) this.o.onChange?.();
+  }
+
   private async pass(): Promise<number> {
     const started = this.o.clock.now();
     const batch = this.o.batchSize ?? 256;
@@ -109,11 +149,7 @@ export class Reconciler {
     changed += results.filter(Boolean).length;
     const endpoints = await this.o.store.endpoints.findPending(batch);
     for (const e of endpoints) if (await this.reconcileEndpoint(e)) changed++;
-    this.stats.passes++;
-    this.stats.transitions += changed;
-    this.stats.pending = addresses.length + endpoints.length - changed;
-    this.stats.lastPassMs = this.o.clock.now() - started;
-    if (changed > 0) this.o.onChange?.();
+    this.record(started, changed, addresses.length + endpoints.length - changed);
     return changed;
   }
 

@@ -19,6 +19,6 @@ export interface ServiceDeps {
   store: Store;
   clock: Clock;
   settings: ServiceSettings;
-  /** Tells the reconciler that new work is waiting (called after each committed write). */
-  notify: () => void;
+  /** Tells the reconciler that an endpoint has new work waiting (called after each committed write). */
+  notify: (endpointId: string) => void;
 }

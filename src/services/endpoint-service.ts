@@ -98,7 +98,7 @@ export class EndpointService {
       await this.insertAddresses(tx, p, { id, vpcId, direction }, checked, now);
       return (await tx.endpoints.get(p.projectId, id))!;
     });
-    this.deps.notify();
+    this.deps.notify(id);
     return view;
   }
 
@@ -147,38 +147,38 @@ export class EndpointService {
       await tx.addresses.markEndpointDeleting(id, now);
       return (await tx.endpoints.get(p.projectId, id))!;
     });
-    this.deps.notify();
+    this.deps.notify(id);
     return view;
   }
 
   /** E6, the seed operation: bind one address (given, or allocated when `ip` is absent or ""). */
   async bindIpAddress(p: Principal, id: string, input: { ipaddress?: unknown }): Promise<EndpointView> {
     if (!isResourceId(id)) throw invalidEndpointId(id);
-    const ep = await this.deps.store.endpoints.get(p.projectId, id);
-    if (!ep) throw endpointNotFound(id);
-    const [checked] = await this.checkAddresses(p, [input.ipaddress as AddressRequest], 'ipaddress');
-    if (checked!.subnet.vpcId !== ep.vpcId) {
-      throw subnetsInDifferentVpcs(`Subnet ${checked!.subnet.id} is in VPC ${checked!.subnet.vpcId}; endpoint ${id} is in VPC ${ep.vpcId}.`, 'ipaddress.subnet_id');
-    }
     const view = await this.deps.store.transaction(async (tx) => {
       await tx.endpoints.lock(id);
       const current = await tx.endpoints.get(p.projectId, id);
       if (!current) throw endpointNotFound(id);
+      const [checked] = await this.checkAddresses(p, [input.ipaddress as AddressRequest], 'ipaddress', tx);
+      if (checked!.subnet.vpcId !== current.vpcId) {
+        throw subnetsInDifferentVpcs(`Subnet ${checked!.subnet.id} is in VPC ${checked!.subnet.vpcId}; endpoint ${id} is in VPC ${current.vpcId}.`, 'ipaddress.subnet_id');
+      }
       assertNotDeleting(current);
       if (current.ipaddressCount >= MAX_ADDRESSES) {
         throw invalidIpCount(`Endpoint ${id} already has ${current.ipaddressCount} addresses, the most allowed is ${MAX_ADDRESSES}.`, 'ipaddress');
       }
       const now = this.deps.clock.now();
       await this.insertAddresses(tx, p, current, [checked!], now);
-      await this.markUpdating(tx, current.id, current.status, now);
-      return (await tx.endpoints.get(p.projectId, id))!;
+      const status = await this.markUpdating(tx, current.id, current.status, now);
+      // Everything that changed is known here; re-reading the row would only cost a query.
+      return { ...current, status, updatedAt: now, ipaddressCount: current.ipaddressCount + 1 };
     });
-    this.deps.notify();
+    this.deps.notify(id);
     return view;
   }
 
   async listIpAddresses(p: Principal, id: string): Promise<AddressView[]> {
-    await this.showEndpoint(p, id);
+    if (!isResourceId(id)) throw invalidEndpointId(id);
+    if (!(await this.deps.store.endpoints.exists(p.projectId, id))) throw endpointNotFound(id);
     return this.deps.store.addresses.listViewsByEndpoint(id);
   }
 
@@ -198,10 +198,10 @@ export class EndpointService {
       }
       const now = this.deps.clock.now();
       await tx.addresses.setStatus(address.id, { status: 'PENDING_DELETE', errorInfo: null, updatedAt: now });
-      await this.markUpdating(tx, ep.id, ep.status, now);
-      return (await tx.endpoints.get(p.projectId, id))!;
+      const status = await this.markUpdating(tx, ep.id, ep.status, now);
+      return { ...ep, status, updatedAt: now, ipaddressCount: ep.ipaddressCount - 1 };
     });
-    this.deps.notify();
+    this.deps.notify(id);
     return view;
   }
 
@@ -211,14 +211,14 @@ export class EndpointService {
   }
 
   /** Checks each requested address against its subnet; reads only, so it runs before any write. */
-  private async checkAddresses(p: Principal, requests: readonly AddressRequest[], field: string): Promise<CheckedAddress[]> {
+  private async checkAddresses(p: Principal, requests: readonly AddressRequest[], field: string, repos: Repos = this.deps.store): Promise<CheckedAddress[]> {
     const seen = new Set<string>();
     const out: CheckedAddress[] = [];
     for (const [i, r] of requests.entries()) {
       const f = requests.length === 1 && field === 'ipaddress' ? field : `${field}[${i}]`;
       if (r === null || typeof r !== 'object') throw invalidSubnetId(r, `${f}.subnet_id`, 'is missing');
       if (typeof r.subnet_id !== 'string' || r.subnet_id === '') throw invalidSubnetId(r.subnet_id, `${f}.subnet_id`, 'is missing or not a string');
-      const subnet = await this.deps.store.subnets.get(p.projectId, r.subnet_id);
+      const subnet = await repos.subnets.get(p.projectId, r.subnet_id);
       if (!subnet) throw invalidSubnetId(r.subnet_id, `${f}.subnet_id`);
       let ip: string | null = null;
       if (r.ip !== undefined && r.ip !== null && r.ip !== '') {
@@ -288,9 +288,10 @@ export class EndpointService {
   }
 
   /** While addresses are bound or unbound, an endpoint that was settled shows PENDING_UPDATE. */
-  private async markUpdating(tx: Repos, id: string, status: Status, now: number): Promise<void> {
+  private async markUpdating(tx: Repos, id: string, status: Status, now: number): Promise<Status> {
     const next: Status = status === 'PENDING_CREATE' ? 'PENDING_CREATE' : 'PENDING_UPDATE';
     await tx.endpoints.update(id, { status: next, updatedAt: now });
+    return next;
   }
 }
 

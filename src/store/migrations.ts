@@ -1,5 +1,6 @@
 // Schema migrations, in order; the same definitions serve SQLite and PostgreSQL.
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { isPendingSql } from './schema.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': {
@@ -59,7 +60,7 @@ const migrations: Record<string, Migration> = {
         .createIndex('endpoints_pending')
         .on('endpoints')
         .column('status')
-        .where(sql.ref('status'), 'like', 'PENDING%')
+        .where(isPendingSql)
         .execute();
       await db.schema
         .createTable('endpoint_addresses')
@@ -84,7 +85,7 @@ const migrations: Record<string, Migration> = {
         .createIndex('endpoint_addresses_pending')
         .on('endpoint_addresses')
         .column('status')
-        .where(sql.ref('status'), 'like', 'PENDING%')
+        .where(isPendingSql)
         .execute();
     },
   },

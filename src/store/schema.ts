@@ -1,4 +1,5 @@
 // Table shapes as Kysely sees them (snake_case, as stored).
+import { sql } from 'kysely';
 import type { Status } from '../domain/status.ts';
 import type { Direction } from './types.ts';
 
@@ -70,3 +71,9 @@ export interface Database {
   endpoints: EndpointsTable;
   endpoint_addresses: EndpointAddressesTable;
 }
+
+/**
+ * The pending filter, written literally (not as bound parameters) so that SQLite can prove the partial
+ * indexes on it apply; the migrations create those indexes with this same expression.
+ */
+export const isPendingSql = sql<boolean>`status in ('PENDING_CREATE', 'PENDING_UPDATE', 'PENDING_DELETE')`;

@@ -2,7 +2,7 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { ipToInt } from '../domain/ipam.ts';
 import type { Status } from '../domain/status.ts';
-import type { Database, EndpointAddressesTable, EndpointsTable, SubnetsTable, VpcsTable } from './schema.ts';
+import { isPendingSql, type Database, type EndpointAddressesTable, type EndpointsTable, type SubnetsTable, type VpcsTable } from './schema.ts';
 import {
   ConstraintViolation,
   type AddressRecord,
@@ -273,6 +273,10 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
       const r = await endpointView().where('e.project_id', '=', projectId).where('e.id', '=', id).executeTakeFirst();
       return r && toView(r);
     },
+    async exists(projectId, id) {
+      const r = await db.selectFrom('endpoints').select('id').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+      return r !== undefined;
+    },
     async getById(id) {
       const r = await db.selectFrom('endpoints').selectAll().where('id', '=', id).executeTakeFirst();
       return r && toEndpoint(r);
@@ -345,7 +349,7 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
       return { items: rows.map((r) => ({ vpcId: r.vpc_id, inbound: num(r.inbound), outbound: num(r.outbound) })), total: num(total.n) };
     },
     async findPending(limit) {
-      const rows = await db.selectFrom('endpoints').selectAll().where(sql.ref('status'), 'like', 'PENDING%').orderBy('updated_at').limit(limit).execute();
+      const rows = await db.selectFrom('endpoints').selectAll().where(isPendingSql).orderBy('updated_at').limit(limit).execute();
       return rows.map(toEndpoint);
     },
   };
@@ -417,7 +421,7 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
       await db.deleteFrom('endpoint_addresses').where('id', '=', id).execute();
     },
     async findPending(limit) {
-      const rows = await db.selectFrom('endpoint_addresses').selectAll().where(sql.ref('status'), 'like', 'PENDING%').orderBy('updated_at').limit(limit).execute();
+      const rows = await db.selectFrom('endpoint_addresses').selectAll().where(isPendingSql).orderBy('updated_at').limit(limit).execute();
       return rows.map(toAddress);
     },
     async listActive() {

@@ -133,6 +133,7 @@ export interface SubnetRepo {
 export interface EndpointRepo {
   create(e: EndpointRecord): Promise<void>;
   get(projectId: string, id: string): Promise<EndpointView | undefined>;
+  exists(projectId: string, id: string): Promise<boolean>;
   /** Unscoped read, for the reconciler only. */
   getById(id: string): Promise<EndpointRecord | undefined>;
   /** Row lock for the rest of the transaction (PostgreSQL); SQLite transactions are already serial. */
