@@ -37,6 +37,7 @@ export async function serve(cli: CliSettings): Promise<System> {
     onChange: () => void refreshRouting().catch((e: unknown) => log.error({ err: e }, 'routing refresh failed')),
   });
   await refreshRouting();
+  if (dataPlane) await bindVpcResolvers(dataPlane, config, log);
   const address = await sys.app.listen({ host: config.listen.host, port: config.listen.port });
   log.info({ address, db: store.dialect, dnsPort: dataPlane ? config.dns.port : null }, 'vpcdns is serving');
   const demo = sys.bootstrapped.demo;
@@ -78,6 +79,23 @@ export async function serve(cli: CliSettings): Promise<System> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   return sys;
+}
+
+/**
+ * A VPC may name a resolver address (what hosts inside the VPC use, like a cloud's built-in DNS); it is
+ * served on the same port and resolves in the VPC's context. A failure is logged, not fatal: the API and
+ * the endpoints' listeners keep working.
+ */
+async function bindVpcResolvers(dataPlane: DataPlane, config: Config, log: Logger): Promise<void> {
+  for (const vpc of config.vpcs) {
+    if (!vpc.resolver_ip) continue;
+    try {
+      await dataPlane.bindListener(vpc.resolver_ip, vpc.id);
+      log.info({ vpc: vpc.id, resolver: `${vpc.resolver_ip}:${config.dns.port}` }, 'VPC resolver listening');
+    } catch (e) {
+      log.error({ vpc: vpc.id, resolver: vpc.resolver_ip, err: (e as Error).message }, 'VPC resolver cannot listen');
+    }
+  }
 }
 
 export function buildCli(): Command {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   allocateAddress,
+  allocateAfter,
   broadcastAddress,
   cidrContains,
   cidrsOverlap,
@@ -246,4 +247,15 @@ describe('allocateAddress', () => {
     }
     assert.deepEqual(got, ['10.0.4.4', '10.0.4.5', '10.0.4.6', '10.0.4.7', '10.0.4.8', '10.0.4.10', '10.0.4.11', '10.0.4.12', '10.0.4.13', '10.0.4.14']);
   });
+});
+
+describe('allocateAfter (next-fit)', () => {
+  const c = parseCidr('10.0.5.0/24')!;
+  const none = () => false;
+  it('starts at the first unreserved host address of an empty subnet', () => assert.equal(allocateAfter(c, '10.0.5.1', null, none), '10.0.5.4'));
+  it('takes the address after the highest in use', () => assert.equal(allocateAfter(c, '10.0.5.1', ipToInt('10.0.5.20'), none), '10.0.5.21'));
+  it('skips addresses the same request took and the gateway', () =>
+    assert.equal(allocateAfter(c, '10.0.5.22', ipToInt('10.0.5.20'), (n) => n === ipToInt('10.0.5.21')), '10.0.5.23'));
+  it('returns null at the top (the broadcast address is never handed out), so the caller searches the gaps', () =>
+    assert.equal(allocateAfter(c, '10.0.5.1', ipToInt('10.0.5.254'), none), null));
 });

@@ -68,9 +68,14 @@ export function isNetworkOrBroadcast(c: Cidr, ip: string): boolean {
  * the gateway are refused then (docs/ipam.md).
  */
 export function isAutoReserved(c: Cidr, gatewayIp: string | null, n: number): boolean {
-  if (gatewayIp !== null && n === ipToInt(gatewayIp)) return true;
-  if (c.prefix >= 31) return false;
-  return n <= c.base + 3 || n === c.base + c.size - 1;
+  return makeReservedCheck(c, gatewayIp)(n);
+}
+
+function makeReservedCheck(c: Cidr, gatewayIp: string | null): (n: number) => boolean {
+  const gateway = gatewayIp === null ? -1 : ipToInt(gatewayIp);
+  const last = c.base + c.size - 1;
+  if (c.prefix >= 31) return (n) => n === gateway;
+  return (n) => n === gateway || n <= c.base + 3 || n === last;
 }
 
 /**
@@ -78,9 +83,22 @@ export function isAutoReserved(c: Cidr, gatewayIp: string | null, n: number): bo
  * Walks from the first host address; `used` holds integers. Cost is O(used) for dense subnets.
  */
 export function allocateAddress(c: Cidr, gatewayIp: string | null, used: ReadonlySet<number>): string | null {
+  return firstFree(c, gatewayIp, c.base, (n) => used.has(n));
+}
+
+/**
+ * Next-fit: the first free address above `highestUsed` (everything above it is free, but for `taken`),
+ * or null when the top of the subnet is exhausted and the caller must search the gaps below.
+ */
+export function allocateAfter(c: Cidr, gatewayIp: string | null, highestUsed: number | null, taken: (n: number) => boolean): string | null {
+  return firstFree(c, gatewayIp, highestUsed === null ? c.base : highestUsed + 1, taken);
+}
+
+function firstFree(c: Cidr, gatewayIp: string | null, from: number, taken: (n: number) => boolean): string | null {
+  const reserved = makeReservedCheck(c, gatewayIp);
   const end = c.base + c.size;
-  for (let n = c.base; n < end; n++) {
-    if (isAutoReserved(c, gatewayIp, n) || used.has(n)) continue;
+  for (let n = Math.max(from, c.base); n < end; n++) {
+    if (reserved(n) || taken(n)) continue;
     return intToIp(n);
   }
   return null;

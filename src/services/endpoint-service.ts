@@ -20,7 +20,7 @@ import {
   subnetsInDifferentVpcs,
 } from '../domain/errors.ts';
 import { isResourceId, newResourceId } from '../domain/ids.ts';
-import { allocateAddress, cidrContains, ipToInt, isIpv4, isNetworkOrBroadcast, parseCidr } from '../domain/ipam.ts';
+import { allocateAddress, allocateAfter, cidrContains, ipToInt, isIpv4, isNetworkOrBroadcast, parseCidr } from '../domain/ipam.ts';
 import { isValidName } from '../domain/names.ts';
 import type { Status } from '../domain/status.ts';
 import {
@@ -246,21 +246,22 @@ export class EndpointService {
     now: number,
   ): Promise<void> {
     await tx.subnets.lock(checked.map((c) => c.subnet.id));
-    const used = new Map<string, Set<number>>();
-    const usedIn = async (subnetId: string) => {
-      let s = used.get(subnetId);
-      if (!s) used.set(subnetId, (s = await tx.addresses.usedInSubnet(subnetId)));
-      return s;
+    // Addresses this request has taken so far, per subnet (not yet visible to the queries below).
+    const taken = new Map<string, Set<number>>();
+    const takenIn = (subnetId: string) => {
+      let t = taken.get(subnetId);
+      if (!t) taken.set(subnetId, (t = new Set()));
+      return t;
     };
     // Explicit addresses first, so an allocation in the same request cannot take one of them.
     const ordered = [...checked].sort((a, b) => Number(a.ip === null) - Number(b.ip === null));
     for (const c of ordered) {
-      const inUse = await usedIn(c.subnet.id);
+      const inUse = takenIn(c.subnet.id);
       let ip = c.ip;
       if (ip !== null) {
-        if (inUse.has(ipToInt(ip))) throw ipAddressInUse(ip, `${c.field}.ip`);
+        if (inUse.has(ipToInt(ip)) || (await tx.addresses.isUsed(c.subnet.id, ipToInt(ip)))) throw ipAddressInUse(ip, `${c.field}.ip`);
       } else {
-        ip = allocateAddress(parseCidr(c.subnet.cidr)!, c.subnet.gatewayIp, inUse);
+        ip = await this.allocate(tx, c.subnet, inUse);
         if (ip === null) throw subnetFull(c.subnet.cidr, `${c.field}.subnet_id`);
       }
       inUse.add(ipToInt(ip));
@@ -285,6 +286,22 @@ export class EndpointService {
           throw e;
         });
     }
+  }
+
+  /**
+   * Next-fit allocation: the first free address above the highest in use (one indexed query), and only
+   * when the top of the subnet is exhausted, the lowest gap below. Freed addresses are therefore not
+   * handed out again at once, which spares clients that still cache the old address (docs/ipam.md).
+   */
+  private async allocate(tx: Repos, subnet: SubnetRecord, taken: ReadonlySet<number>): Promise<string | null> {
+    const cidr = parseCidr(subnet.cidr)!;
+    const highest = await tx.addresses.highestInSubnet(subnet.id);
+    const top = Math.max(highest ?? -1, ...taken);
+    const next = allocateAfter(cidr, subnet.gatewayIp, top < 0 ? null : top, (n) => taken.has(n));
+    if (next !== null) return next;
+    const used = await tx.addresses.usedInSubnet(subnet.id);
+    for (const n of taken) used.add(n);
+    return allocateAddress(cidr, subnet.gatewayIp, used);
   }
 
   /** While addresses are bound or unbound, an endpoint that was settled shows PENDING_UPDATE. */

@@ -80,6 +80,7 @@ const migrations: Record<string, Migration> = {
         .addUniqueConstraint('endpoint_addresses_subnet_ip', ['subnet_id', 'ip'])
         .execute();
       await db.schema.createIndex('endpoint_addresses_endpoint').on('endpoint_addresses').columns(['endpoint_id', 'created_at']).execute();
+      await db.schema.createIndex('endpoint_addresses_subnet_ip_int').on('endpoint_addresses').columns(['subnet_id', 'ip_int']).execute();
       await db.schema.createIndex('endpoint_addresses_vpc').on('endpoint_addresses').columns(['vpc_id']).execute();
       await db.schema
         .createIndex('endpoint_addresses_pending')

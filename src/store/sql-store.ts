@@ -400,6 +400,14 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
       const rows = await db.selectFrom('endpoint_addresses').select('ip_int').where('subnet_id', '=', subnetId).execute();
       return new Set(rows.map((r) => num(r.ip_int)));
     },
+    async highestInSubnet(subnetId) {
+      const r = await db.selectFrom('endpoint_addresses').select((eb) => eb.fn.max('ip_int').as('m')).where('subnet_id', '=', subnetId).executeTakeFirst();
+      return r?.m === null || r?.m === undefined ? null : num(r.m);
+    },
+    async isUsed(subnetId, ipInt) {
+      const r = await db.selectFrom('endpoint_addresses').select('id').where('subnet_id', '=', subnetId).where('ip_int', '=', ipInt).executeTakeFirst();
+      return r !== undefined;
+    },
     async countBySubnet(subnetId) {
       const r = await db.selectFrom('endpoint_addresses').select((eb) => eb.fn.countAll<number>().as('n')).where('subnet_id', '=', subnetId).executeTakeFirstOrThrow();
       return num(r.n);

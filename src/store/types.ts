@@ -156,6 +156,10 @@ export interface AddressRepo {
   listViewsByEndpoint(endpointId: string): Promise<AddressView[]>;
   /** Addresses in use in a subnet, as unsigned 32-bit integers. */
   usedInSubnet(subnetId: string): Promise<Set<number>>;
+  /** The highest address in use in a subnet (an unsigned 32-bit integer), or null. Indexed. */
+  highestInSubnet(subnetId: string): Promise<number | null>;
+  /** Whether an address is in use in a subnet. Indexed. */
+  isUsed(subnetId: string, ipInt: number): Promise<boolean>;
   countBySubnet(subnetId: string): Promise<number>;
   countByVpc(vpcId: string): Promise<number>;
   setStatus(id: string, patch: { status: Status; errorInfo: string | null; updatedAt: number }, expected?: Status): Promise<boolean>;

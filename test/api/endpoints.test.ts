@@ -47,7 +47,8 @@ for (const db of DATABASES) {
         assert.equal(shown.status, 200);
         assert.equal(shown.body.endpoint.status, 'ACTIVE');
         const ips = await h.req('GET', `/v2.1/endpoints/${ep.id}/ipaddresses`);
-        assert.deepEqual(ips.body.ipaddresses.map((a: any) => a.ip).sort(), ['10.0.1.20', '10.0.1.4']);
+        // Next-fit allocation: the first free address above the highest in use (docs/ipam.md).
+        assert.deepEqual(ips.body.ipaddresses.map((a: any) => a.ip).sort(), ['10.0.1.20', '10.0.1.21']);
         assert.ok(ips.body.ipaddresses.every((a: any) => a.status === 'ACTIVE' && a.error_info === null));
         // subnet_id is reported as the Neutron id, as Terraform expects.
         assert.equal(ips.body.ipaddresses[0].subnet_id, 'a1a1a1a1-0000-4000-8000-00000000a1a1');
@@ -96,10 +97,10 @@ for (const db of DATABASES) {
 
       it('returns 400 DNS.1507 when a fixed ip is used by another endpoint, and leaves nothing behind', async () => {
         await createEndpoint(h, { ipaddresses: [{ subnet_id: h.subnetId, ip: '10.0.1.50' }, { subnet_id: h.subnetId }] });
-        const res = await h.req('POST', '/v2.1/endpoints', { ...base(), name: 'collides', ipaddresses: [{ subnet_id: h.subnetId, ip: '10.0.1.51' }, { subnet_id: h.subnetId, ip: '10.0.1.50' }] });
+        const res = await h.req('POST', '/v2.1/endpoints', { ...base(), name: 'collides', ipaddresses: [{ subnet_id: h.subnetId, ip: '10.0.1.250' }, { subnet_id: h.subnetId, ip: '10.0.1.50' }] });
         assertError(res, 400, 'DNS.1507', 'ipaddresses[1].ip');
-        const again = await createEndpoint(h, { ipaddresses: [{ subnet_id: h.subnetId, ip: '10.0.1.51' }, { subnet_id: h.subnetId }] });
-        assert.equal(again.ipaddress_count, 2, '10.0.1.51 was not kept by the failed request');
+        const again = await createEndpoint(h, { ipaddresses: [{ subnet_id: h.subnetId, ip: '10.0.1.250' }, { subnet_id: h.subnetId }] });
+        assert.equal(again.ipaddress_count, 2, '10.0.1.250 was not kept by the failed request');
       });
 
       it('returns 400 DNS.1504 for a name already used in the project, but another project may use it', async () => {
