@@ -1,5 +1,6 @@
 // The only place the configuration file, command-line settings and environment variables are read.
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
@@ -29,13 +30,38 @@ const VpcConfigSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const UserConfigSchema = Type.Object({ name: Type.String({ minLength: 1 }), password: Type.String({ minLength: 8 }) }, { additionalProperties: false });
+
+const AccessKeyConfigSchema = Type.Object(
+  { access: Type.String({ minLength: 8 }), secret: Type.String({ minLength: 16 }), description: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+
 const ProjectConfigSchema = Type.Object(
   {
     id: Type.String(),
     name: Type.String(),
     tokens: Type.Optional(Type.Array(Type.String({ minLength: 16 }))),
+    users: Type.Optional(Type.Array(UserConfigSchema)),
+    access_keys: Type.Optional(Type.Array(AccessKeyConfigSchema)),
   },
-  { additionalProperties: true },
+  { additionalProperties: false },
+);
+
+/** requests_per_second 0 turns the limit off; burst defaults to two seconds' worth. */
+const RateLimitConfigSchema = Type.Object(
+  { requests_per_second: Type.Number({ minimum: 0 }), burst: Type.Optional(Type.Integer({ minimum: 1 })) },
+  { additionalProperties: false },
+);
+
+const AuthConfigSchema = Type.Object(
+  {
+    token_ttl_seconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 31 * 86400 })),
+    secret_key_file: Type.Optional(Type.String({ minLength: 1 })),
+    rate_limit: Type.Optional(RateLimitConfigSchema),
+    login_rate_limit: Type.Optional(RateLimitConfigSchema),
+  },
+  { additionalProperties: false },
 );
 
 export const ConfigFileSchema = Type.Object(
@@ -47,10 +73,15 @@ export const ConfigFileSchema = Type.Object(
     log_level: Type.Optional(Type.String()),
     quotas: Type.Optional(
       Type.Object(
-        { inbound_endpoints: Type.Optional(Type.Integer({ minimum: 0 })), outbound_endpoints: Type.Optional(Type.Integer({ minimum: 0 })) },
+        {
+          inbound_endpoints: Type.Optional(Type.Integer({ minimum: 0 })),
+          outbound_endpoints: Type.Optional(Type.Integer({ minimum: 0 })),
+          resolver_rules: Type.Optional(Type.Integer({ minimum: 0 })),
+        },
         { additionalProperties: false },
       ),
     ),
+    query_log: Type.Optional(Type.Object({ dir: Type.Optional(Type.String()) }, { additionalProperties: false })),
     reconciler: Type.Optional(
       Type.Object({ sweep_interval_ms: Type.Optional(Type.Integer({ minimum: 100 })) }, { additionalProperties: false }),
     ),
@@ -64,6 +95,7 @@ export const ConfigFileSchema = Type.Object(
         { additionalProperties: true },
       ),
     ),
+    auth: Type.Optional(AuthConfigSchema),
     projects: Type.Optional(Type.Array(ProjectConfigSchema)),
     vpcs: Type.Optional(Type.Array(VpcConfigSchema)),
   },
@@ -80,11 +112,61 @@ export interface Config {
   bodyLimit: number;
   logLevel: string;
   logPretty: boolean;
-  quotas: { inboundEndpoints: number; outboundEndpoints: number };
+  quotas: { inboundEndpoints: number; outboundEndpoints: number; resolverRules: number };
   sweepIntervalMs: number;
+  /** Where query logs go: <dir>/<lts_group_id>/<lts_topic_id>.jsonl */
+  queryLogDir: string;
   dns: { enabled: boolean; port: number; upstreams: string[] };
+  auth: AuthSettings;
   projects: ProjectConfig[];
   vpcs: VpcConfig[];
+}
+
+export interface RateSetting {
+  perSecond: number;
+  burst: number;
+}
+
+export interface AuthSettings {
+  tokenTtlMs: number;
+  /** VPCDNS_SECRET_KEY: the key that seals SKs (64 hex or base64); wins over the key file. */
+  secretKey: string | undefined;
+  /** Where the key is kept (created with mode 0600 on first use); null: a key that lives in memory only. */
+  secretKeyFile: string | null;
+  /** Per project; null: no limit. */
+  rateLimit: RateSetting | null;
+  /** POST and DELETE /v3/auth/tokens per client address; null: no limit. */
+  loginRateLimit: RateSetting | null;
+}
+
+export const DEFAULT_AUTH: AuthSettings = {
+  tokenTtlMs: 24 * 3600 * 1000,
+  secretKey: undefined,
+  secretKeyFile: null,
+  rateLimit: { perSecond: 200, burst: 400 },
+  loginRateLimit: { perSecond: 2, burst: 10 },
+};
+
+function rateSetting(file: { requests_per_second: number; burst?: number } | undefined, dflt: RateSetting | null): RateSetting | null {
+  if (!file) return dflt;
+  if (file.requests_per_second === 0) return null;
+  return { perSecond: file.requests_per_second, burst: file.burst ?? Math.max(1, Math.ceil(2 * file.requests_per_second)) };
+}
+
+/** The key file sits beside a SQLite file by default; PostgreSQL uses ./data; an in-memory database keeps its key in memory. */
+function defaultKeyFile(db: string): string | null {
+  if (db === ':memory:') return null;
+  return /^postgres(ql)?:\/\//.test(db) ? './data/secret.key' : join(dirname(db), 'secret.key');
+}
+
+function authSettings(file: ConfigFile['auth'], db: string, env: NodeJS.ProcessEnv): AuthSettings {
+  return {
+    tokenTtlMs: (file?.token_ttl_seconds ?? DEFAULT_AUTH.tokenTtlMs / 1000) * 1000,
+    secretKey: env.VPCDNS_SECRET_KEY || undefined,
+    secretKeyFile: env.VPCDNS_SECRET_KEY_FILE ?? file?.secret_key_file ?? defaultKeyFile(db),
+    rateLimit: rateSetting(file?.rate_limit, DEFAULT_AUTH.rateLimit),
+    loginRateLimit: rateSetting(file?.login_rate_limit, DEFAULT_AUTH.loginRateLimit),
+  };
 }
 
 export const DEFAULTS = {
@@ -95,6 +177,7 @@ export const DEFAULTS = {
   quota: 50,
   sweepIntervalMs: 5000,
   dnsPort: 53,
+  queryLogDir: './data/query-logs',
 } as const;
 
 export interface CliSettings {
@@ -142,9 +225,10 @@ export function loadConfig(cli: CliSettings, env: NodeJS.ProcessEnv = process.en
   const dnsPortText = cli.dnsPort ?? env.VPCDNS_DNS_PORT;
   const dnsPort = dnsPortText !== undefined ? Number(dnsPortText) : (file.dns?.port ?? DEFAULTS.dnsPort);
   if (!Number.isInteger(dnsPort) || dnsPort < 0 || dnsPort > 65535) throw new Error(`--dns-port must be 0-65535, got ${dnsPortText}`);
+  const db = cli.db ?? env.DATABASE_URL ?? file.db ?? DEFAULTS.db;
   return {
     listen: parseHostPort(cli.listen ?? env.VPCDNS_LISTEN ?? file.listen ?? DEFAULTS.listen, '--listen'),
-    db: cli.db ?? env.DATABASE_URL ?? file.db ?? DEFAULTS.db,
+    db,
     region: file.region ?? DEFAULTS.region,
     bodyLimit: file.body_limit ?? DEFAULTS.bodyLimit,
     logLevel: cli.logLevel ?? env.VPCDNS_LOG_LEVEL ?? file.log_level ?? 'info',
@@ -152,9 +236,12 @@ export function loadConfig(cli: CliSettings, env: NodeJS.ProcessEnv = process.en
     quotas: {
       inboundEndpoints: file.quotas?.inbound_endpoints ?? DEFAULTS.quota,
       outboundEndpoints: file.quotas?.outbound_endpoints ?? DEFAULTS.quota,
+      resolverRules: file.quotas?.resolver_rules ?? DEFAULTS.quota,
     },
+    queryLogDir: file.query_log?.dir ?? DEFAULTS.queryLogDir,
     sweepIntervalMs: file.reconciler?.sweep_interval_ms ?? DEFAULTS.sweepIntervalMs,
     dns: { enabled: file.dns?.enabled ?? true, port: dnsPort, upstreams: file.dns?.upstreams ?? [] },
+    auth: authSettings(file.auth, db, env),
     projects: file.projects ?? [],
     vpcs: file.vpcs ?? [],
   };

@@ -5,7 +5,6 @@ import { loadConfig, type CliSettings, type Config } from './config.ts';
 import { DataPlane } from './dataplane/data-plane.ts';
 import { dataPlaneProvisioner } from './reconciler/dataplane-provisioner.ts';
 import { controlPlaneOnlyProvisioner } from './reconciler/provisioner.ts';
-import { buildVpcContexts } from './reconciler/route-sync.ts';
 import { DEMO } from './services/bootstrap.ts';
 import { openStore } from './store/open.ts';
 import { createSystem, type System } from './system.ts';
@@ -25,18 +24,15 @@ export async function serve(cli: CliSettings): Promise<System> {
   const log = makeLogger(config);
   const store = await openStore(config.db);
   const dataPlane = config.dns.enabled ? new DataPlane({ port: config.dns.port, log: log.child({ component: 'dataplane' }) }) : null;
-  const refreshRouting = async () => {
-    if (dataPlane) dataPlane.setVpcs(await buildVpcContexts(store, { upstreams: config.dns.upstreams, vpcs: config.vpcs }));
-  };
   const sys = await createSystem({
     store,
     config,
     log,
     httpLog: true,
     provisioner: dataPlane ? dataPlaneProvisioner(dataPlane) : controlPlaneOnlyProvisioner,
-    onChange: () => void refreshRouting().catch((e: unknown) => log.error({ err: e }, 'routing refresh failed')),
+    ...(dataPlane ? { routing: { target: dataPlane, settings: { upstreams: config.dns.upstreams, vpcs: config.vpcs, queryLogDir: config.queryLogDir } } } : {}),
   });
-  await refreshRouting();
+  await sys.refreshRouting();
   if (dataPlane) await bindVpcResolvers(dataPlane, config, log);
   const address = await sys.app.listen({ host: config.listen.host, port: config.listen.port });
   log.info({ address, db: store.dialect, dnsPort: dataPlane ? config.dns.port : null }, 'vpcdns is serving');

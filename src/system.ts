@@ -13,6 +13,10 @@ import { EndpointService } from './services/endpoint-service.ts';
 import { IdentityService } from './services/identity-service.ts';
 import { NetworkService } from './services/network-service.ts';
 import type { Store } from './store/types.ts';
+import type { VpcContext } from './dataplane/types.ts';
+import { buildVpcContexts, coalesce, type RoutingSettings } from './reconciler/route-sync.ts';
+import { QueryLogService } from './services/query-log-service.ts';
+import { RuleService } from './services/rule-service.ts';
 
 export interface SystemOptions {
   store: Store;
@@ -24,8 +28,12 @@ export interface SystemOptions {
   /** Log HTTP requests through `log` (off in tests). */
   httpLog?: boolean;
   authenticators?: Authenticator[];
-  /** Called when the reconciler changed what is ACTIVE (the data plane reloads its routing). */
-  onChange?: () => void;
+  /** Where routing goes when what is ACTIVE changes (the data plane); none: routing is not served. */
+  routing?: { target: RoutingTarget; settings: RoutingSettings };
+}
+
+export interface RoutingTarget {
+  setVpcs(vpcs: readonly VpcContext[]): void;
 }
 
 export interface System {
@@ -35,13 +43,24 @@ export interface System {
   endpoints: EndpointService;
   networks: NetworkService;
   identity: IdentityService;
+  rules: RuleService;
+  queryLogs: QueryLogService;
   bootstrapped: BootstrapResult;
+  /** Rebuilds the data plane's routing from the store now (coalesced; resolves when applied). */
+  refreshRouting(): Promise<void>;
   /** Stops the reconciler, then closes the API (in-flight requests finish) and the database. */
   close(): Promise<void>;
 }
 
 export async function createSystem(o: SystemOptions): Promise<System> {
   const clock = o.clock ?? systemClock;
+  const routing = o.routing;
+  const refreshRouting = coalesce(
+    async () => {
+      if (routing) routing.target.setVpcs(await buildVpcContexts(o.store, routing.settings));
+    },
+    (e) => o.log.error({ err: e }, 'routing refresh failed'),
+  );
   const reconciler = new Reconciler({
     store: o.store,
     provisioner: o.provisioner ?? controlPlaneOnlyProvisioner,
@@ -49,22 +68,27 @@ export async function createSystem(o: SystemOptions): Promise<System> {
     log: o.log.child({ component: 'reconciler' }),
     mode: o.mode ?? 'auto',
     sweepIntervalMs: o.config.sweepIntervalMs,
-    onChange: o.onChange,
+    onChange: () => void refreshRouting(),
   });
   const deps: ServiceDeps = {
     store: o.store,
     clock,
     settings: { region: o.config.region, quotas: o.config.quotas },
     notify: (endpointId) => reconciler.notify(endpointId),
+    routingChanged: () => void refreshRouting(),
   };
   const identity = new IdentityService(deps);
   const networks = new NetworkService(deps);
   const endpoints = new EndpointService(deps);
+  const rules = new RuleService(deps);
+  const queryLogs = new QueryLogService(deps);
   const bootstrapped = await bootstrap(deps, identity, networks, o.config);
   const app = await buildApp({
     endpoints,
     networks,
     identity,
+    rules,
+    queryLogs,
     log: o.httpLog ? o.log : false,
     bodyLimit: o.config.bodyLimit,
     authenticators: o.authenticators,
@@ -78,7 +102,10 @@ export async function createSystem(o: SystemOptions): Promise<System> {
     endpoints,
     networks,
     identity,
+    rules,
+    queryLogs,
     bootstrapped,
+    refreshRouting,
     async close() {
       await app.close();
       await reconciler.stop();

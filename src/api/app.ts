@@ -11,11 +11,16 @@ import { registerErrorHandling } from './plugins/errors.ts';
 import { registerJsonParser } from './plugins/json-body.ts';
 import { endpointRoutes } from './routes/endpoints.ts';
 import { networkRoutes } from './routes/networks.ts';
+import { ruleRoutes } from './routes/rules.ts';
+import type { QueryLogService } from '../services/query-log-service.ts';
+import type { RuleService } from '../services/rule-service.ts';
 
 export interface AppDeps {
   endpoints: EndpointService;
   networks: NetworkService;
   identity: IdentityService;
+  rules: RuleService;
+  queryLogs: QueryLogService;
   log?: Logger | false;
   bodyLimit?: number;
   /** Extra authenticators tried after X-Auth-Token (AK/SK signatures). */
@@ -74,5 +79,6 @@ async function buildTypedApp(deps: AppDeps) {
 
   await app.register(endpointRoutes(deps.endpoints));
   await app.register(networkRoutes(deps.networks));
+  await app.register(ruleRoutes(deps.rules, deps.queryLogs));
   return app;
 }

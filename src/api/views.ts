@@ -1,5 +1,6 @@
 // Entities to wire JSON: the one place field names and timestamp formats are decided.
 import { formatTimestamp } from '../domain/clock.ts';
+import type { AssociationRecord, QueryLogConfigRecord, RuleView } from '../store/rule-types.ts';
 import type { AddressView, EndpointView, SubnetRecord, VpcEndpointCounts, VpcRecord } from '../store/types.ts';
 
 export const endpointView = (e: EndpointView) => ({
@@ -60,3 +61,29 @@ export const subnetView = (s: SubnetRecord) => ({
   created_at: isoTime(s.createdAt),
   updated_at: isoTime(s.createdAt),
 });
+
+export const routerView = (a: AssociationRecord) => ({ router_id: a.vpcId, router_region: a.region, status: a.status });
+
+/** ResolverRuleParam (R1, R4, R5). */
+export const ruleView = (r: RuleView) => ({
+  id: r.id,
+  name: r.name,
+  domain_name: r.domainName,
+  endpoint_id: r.endpointId,
+  status: r.status,
+  rule_type: 'FORWARD',
+  ipaddress_count: r.targets.length,
+  create_time: formatTimestamp(r.createdAt),
+  update_time: formatTimestamp(r.updatedAt),
+});
+
+/** ListResolverRuleParam (R2 items): with routers. */
+export const ruleListView = (r: RuleView) => ({ ...ruleView(r), routers: r.routers.map(routerView) });
+
+/** ShowResolverRuleRespParam (R3): with targets and routers; `port` only when it is not 53. */
+export const ruleShowView = (r: RuleView) => ({
+  ...ruleListView(r),
+  ipaddresses: r.targets.map((t) => (t.port === 53 ? { ip: t.ip } : { ip: t.ip, port: t.port })),
+});
+
+export const queryLogView = (c: QueryLogConfigRecord) => ({ id: c.id, lts_group_id: c.ltsGroupId, lts_topic_id: c.ltsTopicId, vpc_ids: c.vpcIds });

@@ -36,6 +36,24 @@ export const ERROR_CATALOG = {
   'DNS.1514': { status: 400, message: 'Invalid number of ipaddress.' },
   'DNS.1515': { status: 400, message: 'Ip address is invalid.' },
   'DNS.1516': { status: 400, message: 'Ip address is broadcast ipaddress or network ipaddress.' },
+  'DNS.0701': { status: 400, message: 'Invalid VPC.' },
+  'DNS.0711': { status: 404, message: 'This VPC could not be found.' },
+  'DNS.1601': { status: 400, message: 'Invalid resolver rule id.' },
+  'DNS.1602': { status: 404, message: 'Resolver rule not exist.' },
+  'DNS.1603': { status: 400, message: 'Invalid domain name.' },
+  'DNS.1604': { status: 400, message: 'Invalid resolver rule ipaddresses.' },
+  'DNS.1605': { status: 400, message: 'Resolver rule name is invalid.' },
+  'DNS.1606': { status: 400, message: 'A rule for this domain exists on the endpoint.' },
+  'DNS.1607': { status: 400, message: 'The VPC is already associated with the rule.' },
+  'DNS.1608': { status: 400, message: 'The VPC is not associated with the rule.' },
+  'DNS.1609': { status: 400, message: 'The VPC is associated with another rule for this domain.' },
+  'DNS.1610': { status: 400, message: 'The endpoint is not active.' },
+  'DNS.1701': { status: 400, message: 'Invalid query logging configuration id.' },
+  'DNS.1702': { status: 404, message: 'Query logging configuration not exist.' },
+  'DNS.1703': { status: 400, message: 'Invalid log group or topic id.' },
+  'DNS.1704': { status: 400, message: 'The VPC already has a query logging configuration.' },
+  'DNS.1705': { status: 400, message: 'The VPC is not associated with the query logging configuration.' },
+  'DNS.2002': { status: 403, message: 'Insufficient domain quota.' },
   'VPC.0101': { status: 400, message: 'Invalid VPC parameter.' },
   'VPC.0102': { status: 404, message: 'VPC not found.' },
   'VPC.0103': { status: 400, message: 'VPC is in use.' },
@@ -75,6 +93,10 @@ export const invalidLimit = (value: unknown) => new AppError('DNS.0006', `limit 
 export const invalidOffset = (value: unknown) => new AppError('DNS.0017', `offset must be an integer from 0 to 2147483647, got ${JSON.stringify(value)}.`, 'offset');
 export const invalidMarker = (value: unknown) => new AppError('DNS.0007', `marker ${JSON.stringify(value)} is not the id of a listed item.`, 'marker');
 export const rateLimited = () => new AppError('DNS.0014', 'Too many requests for this project; retry later.');
+export const loginRateLimited = () => new AppError('DNS.0014', 'Too many token requests from this address, or at once; retry later.');
+/** 401 APIGW.0301; the detail must never say which part of the credentials was wrong when that helps an attacker. */
+export const authenticationFailed = (detail: string) => new AppError('APIGW.0301', detail);
+export const subjectTokenNotFound = () => new AppError('DNS.0404', 'The X-Subject-Token is unknown, expired or revoked.');
 export const routeNotFound = (method: string, url: string) => new AppError('DNS.0404', `No route for ${method} ${url}.`);
 export const bodyTooLarge = (limit: number) => new AppError('DNS.0413', `The body exceeds ${limit} bytes.`);
 export const unsupportedMediaType = (type: string) => new AppError('DNS.0415', `Content-Type ${JSON.stringify(type)} is not supported; send application/json.`);
@@ -102,6 +124,30 @@ export const invalidIpCount = (detail: string, field = 'ipaddresses') => new App
 export const invalidIp = (ip: unknown, field = 'ip') => new AppError('DNS.1515', `${JSON.stringify(ip)} is not a valid IPv4 address.`, field);
 export const ipIsNetworkOrBroadcast = (ip: string, cidr: string, field = 'ip') =>
   new AppError('DNS.1516', `${ip} is the network or broadcast address of ${cidr}.`, field);
+
+export const invalidRuleId = (id: string) => new AppError('DNS.1601', `${JSON.stringify(id)} is not a 32-character hex rule id.`, 'resolverrule_id');
+export const ruleNotFound = (id: string) => new AppError('DNS.1602', `No resolver rule ${id} in this project.`, 'resolverrule_id');
+export const invalidDomainName = (name: unknown) =>
+  new AppError('DNS.1603', `domain_name must be a DNS name of letter-digit-hyphen labels of 1-63 characters, at most 253 characters; got ${JSON.stringify(name)}.`, 'domain_name');
+export const invalidRuleTargets = (detail: string, field = 'ipaddresses') => new AppError('DNS.1604', detail, field);
+export const invalidRuleName = (name: unknown) =>
+  new AppError('DNS.1605', `name must be 1-64 letters, digits, '_', '-', '.' or CJK characters; got ${JSON.stringify(name)}.`, 'name');
+export const ruleDomainExists = (domain: string, endpointId: string) =>
+  new AppError('DNS.1606', `Endpoint ${endpointId} already has a rule for ${domain}.`, 'domain_name');
+export const routerAlreadyAssociated = (vpcId: string) => new AppError('DNS.1607', `VPC ${vpcId} is already associated with this rule.`, 'router.router_id');
+export const routerNotAssociated = (vpcId: string) => new AppError('DNS.1608', `VPC ${vpcId} is not associated with this rule.`, 'router.router_id');
+export const vpcDomainTaken = (vpcId: string, domain: string) =>
+  new AppError('DNS.1609', `VPC ${vpcId} is already associated with another rule for ${domain}.`, 'router.router_id');
+export const endpointNotActive = (id: string, status: string) => new AppError('DNS.1610', `Endpoint ${id} is ${status}; rules need an ACTIVE endpoint.`, 'endpoint_id');
+export const invalidVpcId = (id: unknown, field: string) => new AppError('DNS.0701', `${JSON.stringify(id)} is not a VPC id.`, field);
+export const dnsVpcNotFound = (id: string, field: string) => new AppError('DNS.0711', `No VPC ${id} in this project.`, field);
+export const invalidQueryLogId = (id: string) => new AppError('DNS.1701', `${JSON.stringify(id)} is not a 32-character hex id.`, 'resolver_query_log_config_id');
+export const queryLogNotFound = (id: string) => new AppError('DNS.1702', `No query logging configuration ${id} in this project.`, 'resolver_query_log_config_id');
+export const invalidLogDestination = (field: string, value: unknown) =>
+  new AppError('DNS.1703', `${field} must be 1-128 letters, digits, '_', '-', '.', starting with a letter or digit; got ${JSON.stringify(value)}.`, field);
+export const vpcAlreadyLogged = (vpcId: string) => new AppError('DNS.1704', `VPC ${vpcId} already has a query logging configuration.`, 'vpc.vpc_id');
+export const vpcNotLogged = (vpcId: string) => new AppError('DNS.1705', `VPC ${vpcId} is not associated with this configuration.`, 'vpc.vpc_id');
+export const ruleQuotaExceeded = (quota: number) => new AppError('DNS.2002', `The project may have at most ${quota} resolver rules.`);
 
 export const invalidVpc = (detail: string, field?: string) => new AppError('VPC.0101', detail, field);
 export const vpcNotFound = (id: string) => new AppError('VPC.0102', `No VPC ${id} in this project.`, 'vpc_id');

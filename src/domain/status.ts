@@ -13,7 +13,9 @@ export type Gone = 'GONE';
  * Who may move a resource from one status to another. `api` transitions happen in the request's
  * transaction; `reconciler` transitions happen only in the reconciler. Anything not listed is refused.
  */
-export const TRANSITIONS: Readonly<Record<'endpoint' | 'address', ReadonlyArray<{ from: Status; to: Status | Gone; by: 'api' | 'reconciler' }>>> = {
+export type ResourceKind = 'endpoint' | 'address' | 'rule' | 'association';
+
+export const TRANSITIONS: Readonly<Record<ResourceKind, ReadonlyArray<{ from: Status; to: Status | Gone; by: 'api' | 'reconciler' }>>> = {
   endpoint: [
     { from: 'PENDING_CREATE', to: 'ACTIVE', by: 'reconciler' },
     { from: 'PENDING_CREATE', to: 'ERROR', by: 'reconciler' },
@@ -41,8 +43,28 @@ export const TRANSITIONS: Readonly<Record<'endpoint' | 'address', ReadonlyArray<
     { from: 'ERROR', to: 'ACTIVE', by: 'reconciler' },
     { from: 'PENDING_DELETE', to: 'GONE', by: 'reconciler' },
   ],
+  rule: [
+    { from: 'PENDING_CREATE', to: 'ACTIVE', by: 'reconciler' },
+    { from: 'PENDING_UPDATE', to: 'ACTIVE', by: 'reconciler' },
+    { from: 'ACTIVE', to: 'PENDING_UPDATE', by: 'api' },
+    { from: 'ERROR', to: 'PENDING_UPDATE', by: 'api' },
+    { from: 'PENDING_CREATE', to: 'PENDING_CREATE', by: 'api' },
+    { from: 'PENDING_UPDATE', to: 'PENDING_UPDATE', by: 'api' },
+    { from: 'ACTIVE', to: 'PENDING_DELETE', by: 'api' },
+    { from: 'ERROR', to: 'PENDING_DELETE', by: 'api' },
+    { from: 'PENDING_CREATE', to: 'PENDING_DELETE', by: 'api' },
+    { from: 'PENDING_UPDATE', to: 'PENDING_DELETE', by: 'api' },
+    { from: 'PENDING_DELETE', to: 'GONE', by: 'reconciler' },
+  ],
+  association: [
+    { from: 'PENDING_CREATE', to: 'ACTIVE', by: 'reconciler' },
+    { from: 'PENDING_CREATE', to: 'PENDING_DELETE', by: 'api' },
+    { from: 'ACTIVE', to: 'PENDING_DELETE', by: 'api' },
+    { from: 'ERROR', to: 'PENDING_DELETE', by: 'api' },
+    { from: 'PENDING_DELETE', to: 'GONE', by: 'reconciler' },
+  ],
 };
 
-export function canTransition(kind: 'endpoint' | 'address', from: Status, to: Status | Gone, by: 'api' | 'reconciler'): boolean {
+export function canTransition(kind: ResourceKind, from: Status, to: Status | Gone, by: 'api' | 'reconciler'): boolean {
   return TRANSITIONS[kind].some((t) => t.from === from && t.to === to && t.by === by);
 }

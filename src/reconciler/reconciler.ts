@@ -4,6 +4,7 @@ import type { Clock } from '../domain/clock.ts';
 import { canTransition, isPending, type Status } from '../domain/status.ts';
 import type { AddressRecord, EndpointRecord, Store } from '../store/types.ts';
 import type { Provisioner } from './provisioner.ts';
+import { reconcileRules } from './rule-reconciler.ts';
 
 export type ProgressMode = 'auto' | 'manual';
 
@@ -149,6 +150,7 @@ export class Reconciler {
     changed += results.filter(Boolean).length;
     const endpoints = await this.o.store.endpoints.findPending(batch);
     for (const e of endpoints) if (await this.reconcileEndpoint(e)) changed++;
+    changed += await reconcileRules(this.o.store, this.o.clock, batch);
     this.record(started, changed, addresses.length + endpoints.length - changed);
     return changed;
   }

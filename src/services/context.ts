@@ -12,13 +12,15 @@ export interface Principal {
 
 export interface ServiceSettings {
   region: string;
-  quotas: { inboundEndpoints: number; outboundEndpoints: number };
+  quotas: { inboundEndpoints: number; outboundEndpoints: number; resolverRules: number };
 }
 
 export interface ServiceDeps {
   store: Store;
   clock: Clock;
   settings: ServiceSettings;
-  /** Tells the reconciler that an endpoint has new work waiting (called after each committed write). */
-  notify: (endpointId: string) => void;
+  /** Tells the reconciler that new work is waiting: for one endpoint, or (no id) anywhere. Called after each commit. */
+  notify: (endpointId?: string) => void;
+  /** Tells the data plane that routing it reads without a status (query-log destinations) changed. */
+  routingChanged?: () => void;
 }

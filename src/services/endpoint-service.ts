@@ -16,6 +16,7 @@ import {
   ipNotInSubnet,
   ipRepeated,
   quotaExceeded,
+  resourceInUse,
   subnetFull,
   subnetsInDifferentVpcs,
 } from '../domain/errors.ts';
@@ -142,6 +143,8 @@ export class EndpointService {
       const ep = await tx.endpoints.get(p.projectId, id);
       if (!ep) throw endpointNotFound(id);
       if (ep.status === 'PENDING_DELETE') return ep; // deleting twice is accepted and changes nothing
+      const rules = await tx.rules.listByEndpoint(id);
+      if (rules.length > 0) throw resourceInUse(`Endpoint ${id} still has resolver rule(s) ${rules.map((r) => r.id).join(', ')}; delete them first.`);
       const now = this.deps.clock.now();
       await tx.endpoints.update(id, { status: 'PENDING_DELETE', updatedAt: now });
       await tx.addresses.markEndpointDeleting(id, now);

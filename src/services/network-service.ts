@@ -69,6 +69,10 @@ export class NetworkService {
       if (!vpc) throw vpcNotFound(id);
       const endpoints = await tx.endpoints.countByVpc(id);
       if (endpoints > 0) throw vpcInUse(`VPC ${id} still holds ${endpoints} endpoint(s); delete them first.`);
+      const rules = await tx.associations.countByVpc(id);
+      if (rules > 0) throw vpcInUse(`VPC ${id} is associated with ${rules} resolver rule(s); disassociate them first.`);
+      const logs = await tx.queryLogs.countByVpc(id);
+      if (logs > 0) throw vpcInUse(`VPC ${id} is in a query logging configuration; disassociate it first.`);
       const subnets = await tx.subnets.listByVpc(id);
       if (subnets.length > 0) throw vpcInUse(`VPC ${id} still has ${subnets.length} subnet(s); delete them first.`);
       await tx.vpcs.delete(id).catch((e: unknown) => {

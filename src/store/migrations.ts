@@ -1,5 +1,6 @@
 // Schema migrations, in order; the same definitions serve SQLite and PostgreSQL.
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { identityMigration } from './identity-migration.ts';
 import { isPendingSql } from './schema.ts';
 
 const migrations: Record<string, Migration> = {
@@ -91,6 +92,71 @@ const migrations: Record<string, Migration> = {
     },
   },
 };
+
+/** Resolver rules, their targets and VPC associations, and query-logging configurations. */
+const rulesMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('resolver_rules')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('domain_name', 'text', (c) => c.notNull())
+      .addColumn('domain_key', 'text', (c) => c.notNull())
+      .addColumn('endpoint_id', 'text', (c) => c.notNull().references('endpoints.id'))
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      // One rule per (endpoint, domain): a second one would be ambiguous.
+      .addUniqueConstraint('resolver_rules_endpoint_domain', ['endpoint_id', 'domain_key'])
+      .execute();
+    await db.schema.createIndex('resolver_rules_project').on('resolver_rules').columns(['project_id', 'created_at', 'id']).execute();
+    await db.schema.createIndex('resolver_rules_pending').on('resolver_rules').column('status').where(isPendingSql).execute();
+    await db.schema
+      .createTable('resolver_rule_targets')
+      .addColumn('rule_id', 'text', (c) => c.notNull().references('resolver_rules.id').onDelete('cascade'))
+      .addColumn('position', 'integer', (c) => c.notNull())
+      .addColumn('ip', 'text', (c) => c.notNull())
+      .addColumn('port', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('resolver_rule_targets_pkey', ['rule_id', 'position'])
+      .execute();
+    await db.schema
+      .createTable('resolver_rule_vpcs')
+      .addColumn('rule_id', 'text', (c) => c.notNull().references('resolver_rules.id'))
+      .addColumn('vpc_id', 'text', (c) => c.notNull().references('vpcs.id'))
+      .addColumn('project_id', 'text', (c) => c.notNull())
+      .addColumn('domain_key', 'text', (c) => c.notNull())
+      .addColumn('region', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('resolver_rule_vpcs_pkey', ['rule_id', 'vpc_id'])
+      // A VPC may not be associated with two rules for the same domain, however the requests race.
+      .addUniqueConstraint('resolver_rule_vpcs_vpc_domain', ['vpc_id', 'domain_key'])
+      .execute();
+    await db.schema.createIndex('resolver_rule_vpcs_pending').on('resolver_rule_vpcs').column('status').where(isPendingSql).execute();
+    await db.schema
+      .createTable('query_log_configs')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id'))
+      .addColumn('lts_group_id', 'text', (c) => c.notNull())
+      .addColumn('lts_topic_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('query_log_configs_project').on('query_log_configs').columns(['project_id', 'created_at', 'id']).execute();
+    await db.schema
+      .createTable('query_log_config_vpcs')
+      .addColumn('config_id', 'text', (c) => c.notNull().references('query_log_configs.id').onDelete('cascade'))
+      .addColumn('vpc_id', 'text', (c) => c.notNull().references('vpcs.id'))
+      .addPrimaryKeyConstraint('query_log_config_vpcs_pkey', ['config_id', 'vpc_id'])
+      // One log destination per VPC.
+      .addUniqueConstraint('query_log_config_vpcs_vpc', ['vpc_id'])
+      .execute();
+  },
+};
+migrations['0003_rules'] = rulesMigration;
+
+migrations['0002_identity'] = identityMigration;
 
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,

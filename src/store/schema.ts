@@ -14,6 +14,30 @@ export interface ApiTokensTable {
   project_id: string;
   expires_at: number | null;
   created_at: number;
+  /** Set for tokens from a password login (migration 0002_identity). */
+  user_id: string | null;
+}
+
+export interface UsersTable {
+  id: string;
+  project_id: string;
+  name: string;
+  password_hash: string;
+  created_at: number;
+}
+
+export interface AccessKeysTable {
+  access: string;
+  project_id: string;
+  sealed_secret: string;
+  status: 'active' | 'disabled';
+  description: string;
+  created_at: number;
+}
+
+export interface SettingsTable {
+  name: string;
+  value: string;
 }
 
 export interface VpcsTable {
@@ -63,9 +87,60 @@ export interface EndpointAddressesTable {
   updated_at: number;
 }
 
+export interface ResolverRulesTable {
+  id: string;
+  project_id: string;
+  name: string;
+  domain_name: string;
+  domain_key: string;
+  endpoint_id: string;
+  status: Status;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ResolverRuleTargetsTable {
+  rule_id: string;
+  position: number;
+  ip: string;
+  port: number;
+}
+
+export interface ResolverRuleVpcsTable {
+  rule_id: string;
+  vpc_id: string;
+  project_id: string;
+  domain_key: string;
+  region: string;
+  status: Status;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface QueryLogConfigsTable {
+  id: string;
+  project_id: string;
+  lts_group_id: string;
+  lts_topic_id: string;
+  created_at: number;
+}
+
+export interface QueryLogConfigVpcsTable {
+  config_id: string;
+  vpc_id: string;
+}
+
 export interface Database {
+  resolver_rules: ResolverRulesTable;
+  resolver_rule_targets: ResolverRuleTargetsTable;
+  resolver_rule_vpcs: ResolverRuleVpcsTable;
+  query_log_configs: QueryLogConfigsTable;
+  query_log_config_vpcs: QueryLogConfigVpcsTable;
   projects: ProjectsTable;
   api_tokens: ApiTokensTable;
+  users: UsersTable;
+  access_keys: AccessKeysTable;
+  settings: SettingsTable;
   vpcs: VpcsTable;
   subnets: SubnetsTable;
   endpoints: EndpointsTable;

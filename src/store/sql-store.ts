@@ -1,10 +1,12 @@
 // The Store over Kysely: one implementation of the repositories for SQLite and PostgreSQL.
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { makeIdentityRepos } from './identity-repos.ts';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { guarded, num, type Db, type Dialect } from './sql-util.ts';
+import { makeRuleRepos } from './rule-repos.ts';
 import { ipToInt } from '../domain/ipam.ts';
 import type { Status } from '../domain/status.ts';
 import { isPendingSql, type Database, type EndpointAddressesTable, type EndpointsTable, type SubnetsTable, type VpcsTable } from './schema.ts';
 import {
-  ConstraintViolation,
   type AddressRecord,
   type AddressRepo,
   type EndpointRecord,
@@ -20,49 +22,7 @@ import {
   type VpcRepo,
 } from './types.ts';
 
-export type Dialect = 'sqlite' | 'postgres';
-type Db = Kysely<Database> | Transaction<Database>;
-
-/** Maps a driver error to ConstraintViolation when a constraint refused the write; rethrows anything else. */
-export function translateError(e: unknown): never {
-  const err = e as { code?: string; constraint?: string; message?: string };
-  if (err && typeof err === 'object') {
-    // PostgreSQL: SQLSTATE 23505 unique, 23503 foreign key; the constraint name is given.
-    if (err.code === '23505') throw new ConstraintViolation('unique', err.constraint ?? 'unknown', e);
-    if (err.code === '23503') throw new ConstraintViolation('foreign_key', err.constraint ?? 'unknown', e);
-    // SQLite: the message names the columns ("UNIQUE constraint failed: endpoints.project_id, endpoints.name").
-    if (err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-      throw new ConstraintViolation('unique', sqliteConstraintName(err.message ?? ''), e);
-    }
-    if (err.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new ConstraintViolation('foreign_key', 'foreign_key', e);
-  }
-  throw e;
-}
-
-const SQLITE_UNIQUE_NAMES: Record<string, string> = {
-  'endpoints.project_id,endpoints.name': 'endpoints_project_name',
-  'endpoint_addresses.subnet_id,endpoint_addresses.ip': 'endpoint_addresses_subnet_ip',
-  'projects.name': 'projects_name_key',
-  'subnets.neutron_subnet_id': 'subnets_neutron_subnet_id_key',
-};
-
-function sqliteConstraintName(message: string): string {
-  const cols = message.replace(/^.*constraint failed: /i, '').replace(/\s+/g, '');
-  // A primary key gets PostgreSQL's default name, so both databases report the same constraint.
-  const pk = /^(\w+)\.id$/.exec(cols);
-  return SQLITE_UNIQUE_NAMES[cols] ?? (pk ? `${pk[1]}_pkey` : cols);
-}
-
-async function guarded<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    return translateError(e);
-  }
-}
-
-const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
-
+export type { Db, Dialect } from './sql-util.ts';
 const toVpc = (r: Selectable<VpcsTable>): VpcRecord => ({
   id: r.id,
   projectId: r.project_id,
@@ -136,8 +96,28 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
   const tokens: TokenRepo = {
     async create(t) {
       await guarded(
-        db.insertInto('api_tokens').values({ digest: t.digest, project_id: t.projectId, expires_at: t.expiresAt, created_at: t.createdAt }).execute(),
+        db
+          .insertInto('api_tokens')
+          .values({ digest: t.digest, project_id: t.projectId, user_id: t.userId ?? null, expires_at: t.expiresAt, created_at: t.createdAt })
+          .execute(),
       );
+    },
+    async find(digest, now) {
+      const r = await db
+        .selectFrom('api_tokens')
+        .selectAll()
+        .where('digest', '=', digest)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+        .executeTakeFirst();
+      return r && { digest: r.digest, projectId: r.project_id, userId: r.user_id, expiresAt: r.expires_at === null ? null : num(r.expires_at), createdAt: num(r.created_at) };
+    },
+    async delete(digest) {
+      const r = await db.deleteFrom('api_tokens').where('digest', '=', digest).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
+    async deleteExpired(userId, now) {
+      const r = await db.deleteFrom('api_tokens').where('user_id', '=', userId).where('expires_at', '<=', now).executeTakeFirst();
+      return Number(r.numDeletedRows);
     },
     async findProject(digest, now) {
       const r = await db
@@ -242,12 +222,18 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
         .whereRef('a.endpoint_id', '=', 'e.id')
         .where('a.status', '!=', 'PENDING_DELETE')
         .as('ipaddress_count'),
+      eb
+        .selectFrom('resolver_rules as r')
+        .select((eb2) => eb2.fn.countAll<number>().as('n'))
+        .whereRef('r.endpoint_id', '=', 'e.id')
+        .where('r.status', '!=', 'PENDING_DELETE')
+        .as('resolver_rule_count'),
     ]);
 
-  const toView = (r: Selectable<EndpointsTable> & { ipaddress_count: unknown }): EndpointView => ({
+  const toView = (r: Selectable<EndpointsTable> & { ipaddress_count: unknown; resolver_rule_count: unknown }): EndpointView => ({
     ...toEndpoint(r),
     ipaddressCount: num(r.ipaddress_count ?? 0),
-    resolverRuleCount: 0,
+    resolverRuleCount: num(r.resolver_rule_count ?? 0),
   });
 
   const endpoints: EndpointRepo = {
@@ -436,13 +422,26 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
       const rows = await db.selectFrom('endpoint_addresses').selectAll().where('status', '=', 'ACTIVE').execute();
       return rows.map(toAddress);
     },
+    async activeIpsByEndpoint(endpointIds) {
+      const out = new Map<string, string[]>();
+      if (endpointIds.length === 0) return out;
+      const rows = await db
+        .selectFrom('endpoint_addresses')
+        .select(['endpoint_id', 'ip'])
+        .where('endpoint_id', 'in', [...endpointIds])
+        .where('status', '=', 'ACTIVE')
+        .orderBy('created_at')
+        .execute();
+      for (const r of rows) (out.get(r.endpoint_id) ?? out.set(r.endpoint_id, []).get(r.endpoint_id)!).push(r.ip);
+      return out;
+    },
     async listErrored() {
       const rows = await db.selectFrom('endpoint_addresses').selectAll().where('status', '=', 'ERROR').execute();
       return rows.map(toAddress);
     },
   };
 
-  return { projects, tokens, vpcs, subnets, endpoints, addresses };
+  return { ...makeRuleRepos(db, dialect), projects, tokens, vpcs, subnets, endpoints, addresses, ...makeIdentityRepos(db, guarded) };
 }
 
 /** Wraps a migrated Kysely instance as a Store. */

@@ -1,5 +1,7 @@
 // The Store interface: records as the services see them, and the storage verbs for each resource.
 import type { Status } from '../domain/status.ts';
+import type { IdentityRepos } from './identity-types.ts';
+import type { AssociationRepo, QueryLogRepo, RuleRepo } from './rule-types.ts';
 
 export type Direction = 'inbound' | 'outbound';
 export const DIRECTIONS: readonly Direction[] = ['inbound', 'outbound'];
@@ -105,10 +107,25 @@ export interface ProjectRepo {
   lock(id: string): Promise<void>;
 }
 
+export interface TokenRecord {
+  digest: string;
+  projectId: string;
+  /** The user a password login issued it to; null for tokens from the config or the first start. */
+  userId?: string | null;
+  expiresAt: number | null;
+  createdAt: number;
+}
+
 export interface TokenRepo {
-  create(t: { digest: string; projectId: string; expiresAt: number | null; createdAt: number }): Promise<void>;
+  create(t: TokenRecord): Promise<void>;
   /** The project of a token digest that has not expired at `now`. */
   findProject(digest: string, now: number): Promise<string | undefined>;
+  /** The token of a digest that has not expired at `now`. */
+  find(digest: string, now: number): Promise<TokenRecord | undefined>;
+  /** Revokes a token; false when there was none. */
+  delete(digest: string): Promise<boolean>;
+  /** Forgets a user's tokens that expired before `now` (run at each login, so they never pile up). */
+  deleteExpired(userId: string, now: number): Promise<number>;
   countForProject(projectId: string): Promise<number>;
 }
 
@@ -168,9 +185,14 @@ export interface AddressRepo {
   findPending(limit: number): Promise<AddressRecord[]>;
   listActive(): Promise<AddressRecord[]>;
   listErrored(): Promise<AddressRecord[]>;
+  /** ACTIVE addresses of the given endpoints, by endpoint id (the source addresses of rules). */
+  activeIpsByEndpoint(endpointIds: readonly string[]): Promise<Map<string, string[]>>;
 }
 
-export interface Repos {
+export interface Repos extends IdentityRepos {
+  rules: RuleRepo;
+  associations: AssociationRepo;
+  queryLogs: QueryLogRepo;
   projects: ProjectRepo;
   tokens: TokenRepo;
   vpcs: VpcRepo;

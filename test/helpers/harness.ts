@@ -55,7 +55,7 @@ export interface Harness {
 
 export interface HarnessOptions {
   mode?: ProgressMode;
-  quotas?: { inboundEndpoints: number; outboundEndpoints: number };
+  quotas?: { inboundEndpoints?: number; outboundEndpoints?: number; resolverRules?: number };
   provisioner?: FakeProvisioner;
   pgSchema?: string;
   /** Keep the schema/file after close (restart tests reopen it). */
@@ -66,9 +66,9 @@ export interface HarnessOptions {
 const A = { project: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', token: 'token-of-project-a-0123456789', vpc: '6f1c0e2a-0000-4000-8000-00000000000a', subnet: '6f1c0e2a-0000-4000-8000-0000000000a1' };
 const B = { project: 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb', token: 'token-of-project-b-0123456789', vpc: '6f1c0e2a-0000-4000-8000-00000000000b', subnet: '6f1c0e2a-0000-4000-8000-0000000000b1' };
 
-export const testConfig = (quotas = { inboundEndpoints: 50, outboundEndpoints: 50 }) => ({
+export const testConfig = (quotas: { inboundEndpoints?: number; outboundEndpoints?: number; resolverRules?: number } = {}) => ({
   region: 'ap-southeast-1',
-  quotas,
+  quotas: { inboundEndpoints: 50, outboundEndpoints: 50, resolverRules: 50, ...quotas },
   bodyLimit: 64 * 1024,
   sweepIntervalMs: 60_000,
   projects: [
