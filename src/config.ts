@@ -89,10 +89,17 @@ export const ConfigFileSchema = Type.Object(
       Type.Object(
         {
           enabled: Type.Optional(Type.Boolean()),
-          port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+          port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
           upstreams: Type.Optional(Type.Array(Type.String())),
+          cache_size: Type.Optional(Type.Integer({ minimum: 0 })),
+          query_timeout_ms: Type.Optional(Type.Integer({ minimum: 10 })),
+          max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+          max_in_flight: Type.Optional(Type.Integer({ minimum: 1 })),
+          max_hops: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
+          forward_tcp_over_tcp: Type.Optional(Type.Boolean()),
+          tcp_idle_timeout_ms: Type.Optional(Type.Integer({ minimum: 100 })),
         },
-        { additionalProperties: true },
+        { additionalProperties: false },
       ),
     ),
     auth: Type.Optional(AuthConfigSchema),
@@ -116,10 +123,24 @@ export interface Config {
   sweepIntervalMs: number;
   /** Where query logs go: <dir>/<lts_group_id>/<lts_topic_id>.jsonl */
   queryLogDir: string;
-  dns: { enabled: boolean; port: number; upstreams: string[] };
+  dns: DnsSettings;
   auth: AuthSettings;
   projects: ProjectConfig[];
   vpcs: VpcConfig[];
+}
+
+/** The data plane's settings (docs/dataplane.md); unset tunables keep the data plane's defaults. */
+export interface DnsSettings {
+  enabled: boolean;
+  port: number;
+  upstreams: string[];
+  cacheSize?: number;
+  queryTimeoutMs?: number;
+  maxAttempts?: number;
+  maxInFlight?: number;
+  maxHops?: number;
+  forwardTcpOverTcp?: boolean;
+  tcpIdleTimeoutMs?: number;
 }
 
 export interface RateSetting {
@@ -224,7 +245,7 @@ export function loadConfig(cli: CliSettings, env: NodeJS.ProcessEnv = process.en
   const file: ConfigFile = configPath ? readConfigFile(configPath) : {};
   const dnsPortText = cli.dnsPort ?? env.VPCDNS_DNS_PORT;
   const dnsPort = dnsPortText !== undefined ? Number(dnsPortText) : (file.dns?.port ?? DEFAULTS.dnsPort);
-  if (!Number.isInteger(dnsPort) || dnsPort < 0 || dnsPort > 65535) throw new Error(`--dns-port must be 0-65535, got ${dnsPortText}`);
+  if (!Number.isInteger(dnsPort) || dnsPort < 1 || dnsPort > 65535) throw new Error(`--dns-port must be 1-65535, got ${dnsPortText}`);
   const db = cli.db ?? env.DATABASE_URL ?? file.db ?? DEFAULTS.db;
   return {
     listen: parseHostPort(cli.listen ?? env.VPCDNS_LISTEN ?? file.listen ?? DEFAULTS.listen, '--listen'),
@@ -240,7 +261,18 @@ export function loadConfig(cli: CliSettings, env: NodeJS.ProcessEnv = process.en
     },
     queryLogDir: file.query_log?.dir ?? DEFAULTS.queryLogDir,
     sweepIntervalMs: file.reconciler?.sweep_interval_ms ?? DEFAULTS.sweepIntervalMs,
-    dns: { enabled: file.dns?.enabled ?? true, port: dnsPort, upstreams: file.dns?.upstreams ?? [] },
+    dns: {
+      enabled: file.dns?.enabled ?? true,
+      port: dnsPort,
+      upstreams: file.dns?.upstreams ?? [],
+      cacheSize: file.dns?.cache_size,
+      queryTimeoutMs: file.dns?.query_timeout_ms,
+      maxAttempts: file.dns?.max_attempts,
+      maxInFlight: file.dns?.max_in_flight,
+      maxHops: file.dns?.max_hops,
+      forwardTcpOverTcp: file.dns?.forward_tcp_over_tcp,
+      tcpIdleTimeoutMs: file.dns?.tcp_idle_timeout_ms,
+    },
     auth: authSettings(file.auth, db, env),
     projects: file.projects ?? [],
     vpcs: file.vpcs ?? [],

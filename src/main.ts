@@ -1,34 +1,45 @@
 // Process entry: the `vpcdns` command. `serve` wires config, store, data plane, reconciler and API, and shuts down cleanly.
 import { Command } from 'commander';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { adminCommand } from './cli/admin.ts';
 import { loadConfig, type CliSettings, type Config } from './config.ts';
 import { DataPlane } from './dataplane/data-plane.ts';
 import { dataPlaneProvisioner } from './reconciler/dataplane-provisioner.ts';
 import { controlPlaneOnlyProvisioner } from './reconciler/provisioner.ts';
+import { makeLogger } from './logging.ts';
 import { DEMO } from './services/bootstrap.ts';
+import { loadSecretKey } from './services/secret-key.ts';
 import { openStore } from './store/open.ts';
 import { createSystem, type System } from './system.ts';
 
-const REDACT = ['req.headers["x-auth-token"]', 'req.headers.authorization', 'headers["x-auth-token"]', 'headers.authorization', 'token', 'password', 'secret', 'sk'];
-
-function makeLogger(config: Config): Logger {
-  return pino({
-    level: config.logLevel,
-    redact: { paths: REDACT, censor: '[redacted]' },
-    ...(config.logPretty ? { transport: { target: 'pino-pretty', options: { destination: 2 } } } : {}),
-  });
-}
 
 export async function serve(cli: CliSettings): Promise<System> {
   const config = loadConfig(cli);
-  const log = makeLogger(config);
+  const log = makeLogger({ level: config.logLevel, pretty: config.logPretty });
   const store = await openStore(config.db);
-  const dataPlane = config.dns.enabled ? new DataPlane({ port: config.dns.port, log: log.child({ component: 'dataplane' }) }) : null;
+  const secretKey = await loadSecretKey(config.auth, store);
+  if (secretKey.created) log.info({ file: secretKey.created }, 'created the key that seals access-key secrets: keep it with the database');
+  if (secretKey.warning) log.warn(secretKey.warning);
+  const d = config.dns;
+  const dataPlane = d.enabled
+    ? new DataPlane({
+        port: d.port,
+        log: log.child({ component: 'dataplane' }),
+        cacheSize: d.cacheSize,
+        queryTimeoutMs: d.queryTimeoutMs,
+        maxAttempts: d.maxAttempts,
+        maxInFlight: d.maxInFlight,
+        maxHops: d.maxHops,
+        forwardTcpOverTcp: d.forwardTcpOverTcp,
+        tcpIdleTimeoutMs: d.tcpIdleTimeoutMs,
+      })
+    : null;
   const sys = await createSystem({
     store,
     config,
     log,
     httpLog: true,
+    secrets: secretKey.box,
     provisioner: dataPlane ? dataPlaneProvisioner(dataPlane) : controlPlaneOnlyProvisioner,
     ...(dataPlane ? { routing: { target: dataPlane, settings: { upstreams: config.dns.upstreams, vpcs: config.vpcs, queryLogDir: config.queryLogDir } } } : {}),
   });
@@ -38,19 +49,24 @@ export async function serve(cli: CliSettings): Promise<System> {
   log.info({ address, db: store.dialect, dnsPort: dataPlane ? config.dns.port : null }, 'vpcdns is serving');
   const demo = sys.bootstrapped.demo;
   if (demo) {
-    // Printed once, on the start that created the demo project; only the digest of the token is stored.
+    // Printed once, on the start that created the demo project; only the token's digest and the sealed SK are stored.
     process.stdout.write(
       [
         '',
         'First start: created project "default" with a demo VPC and subnet.',
         `  project id : ${demo.projectId}`,
         `  token      : ${demo.token}   (shown only now; save it)`,
+        `  access key : ${demo.accessKey}`,
+        `  secret key : ${demo.secretKey}   (shown only now; save it)`,
         `  subnet     : ${demo.subnetId} (${DEMO.subnetCidr} on loopback)`,
         '',
         'Try it:',
         `  export TOKEN=${demo.token}`,
         `  curl -s -H "X-Auth-Token: $TOKEN" -H 'Content-Type: application/json' ${address}/v2.1/endpoints \\`,
         `    -d '{"name":"ib-01","direction":"inbound","region":"${config.region}","ipaddresses":[{"subnet_id":"${demo.subnetId}"},{"subnet_id":"${demo.subnetId}"}]}'`,
+        '',
+        'Or sign requests with the access key, as the Huawei Cloud SDKs do (docs/auth.md):',
+        `  new BasicCredentials().withAk('${demo.accessKey}').withSk(process.env.SK).withProjectId('${demo.projectId}')  // endpoint ${address}`,
         '',
       ].join('\n'),
     );
@@ -108,6 +124,7 @@ export function buildCli(): Command {
     .action(async (opts: CliSettings) => {
       await serve(opts);
     });
+  program.addCommand(adminCommand());
   return program;
 }
 

@@ -3,13 +3,19 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './api/app.ts';
 import type { Authenticator } from './api/plugins/auth.ts';
-import type { Config } from './config.ts';
+import { FailureLockout } from './auth/lockout.ts';
+import type { ScryptParams } from './auth/password.ts';
+import { TokenBucketRateLimiter } from './auth/rate-limit.ts';
+import { SecretBox } from './auth/secret-box.ts';
+import { DEFAULT_AUTH, type AuthSettings, type Config } from './config.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
 import { controlPlaneOnlyProvisioner, type Provisioner } from './reconciler/provisioner.ts';
 import { Reconciler, type ProgressMode } from './reconciler/reconciler.ts';
 import { bootstrap, type BootstrapResult } from './services/bootstrap.ts';
 import type { ServiceDeps } from './services/context.ts';
 import { EndpointService } from './services/endpoint-service.ts';
+import { AuthService } from './services/auth-service.ts';
+import { CredentialService } from './services/credential-service.ts';
 import { IdentityService } from './services/identity-service.ts';
 import { NetworkService } from './services/network-service.ts';
 import type { Store } from './store/types.ts';
@@ -20,7 +26,7 @@ import { RuleService } from './services/rule-service.ts';
 
 export interface SystemOptions {
   store: Store;
-  config: Pick<Config, 'region' | 'quotas' | 'bodyLimit' | 'sweepIntervalMs' | 'projects' | 'vpcs'>;
+  config: Pick<Config, 'region' | 'quotas' | 'bodyLimit' | 'sweepIntervalMs' | 'projects' | 'vpcs'> & { auth?: Partial<AuthSettings> };
   log: Logger;
   clock?: Clock;
   provisioner?: Provisioner;
@@ -28,6 +34,10 @@ export interface SystemOptions {
   /** Log HTTP requests through `log` (off in tests). */
   httpLog?: boolean;
   authenticators?: Authenticator[];
+  /** Seals SKs at rest (main loads it from VPCDNS_SECRET_KEY or the key file); default: a key in memory. */
+  secrets?: SecretBox;
+  /** Cost of password hashes created here (tests use a cheap one). */
+  scrypt?: ScryptParams;
   /** Where routing goes when what is ACTIVE changes (the data plane); none: routing is not served. */
   routing?: { target: RoutingTarget; settings: RoutingSettings };
 }
@@ -43,6 +53,8 @@ export interface System {
   endpoints: EndpointService;
   networks: NetworkService;
   identity: IdentityService;
+  credentials: CredentialService;
+  auth: AuthService;
   rules: RuleService;
   queryLogs: QueryLogService;
   bootstrapped: BootstrapResult;
@@ -78,17 +90,30 @@ export async function createSystem(o: SystemOptions): Promise<System> {
     routingChanged: () => void refreshRouting(),
   };
   const identity = new IdentityService(deps);
+  const authSettings: AuthSettings = { ...DEFAULT_AUTH, ...o.config.auth };
+  const credentials = new CredentialService({ store: o.store, clock, secrets: o.secrets ?? SecretBox.ephemeral(), scrypt: o.scrypt });
+  const auth = new AuthService({
+    store: o.store,
+    clock,
+    credentials,
+    region: o.config.region,
+    tokenTtlMs: authSettings.tokenTtlMs,
+    lockout: new FailureLockout(clock),
+    loginLimiter: authSettings.loginRateLimit && new TokenBucketRateLimiter(clock, { ratePerSecond: authSettings.loginRateLimit.perSecond, burst: authSettings.loginRateLimit.burst }),
+  });
   const networks = new NetworkService(deps);
   const endpoints = new EndpointService(deps);
   const rules = new RuleService(deps);
   const queryLogs = new QueryLogService(deps);
-  const bootstrapped = await bootstrap(deps, identity, networks, o.config);
+  const bootstrapped = await bootstrap(deps, identity, networks, o.config, credentials);
   const app = await buildApp({
     endpoints,
     networks,
     identity,
     rules,
     queryLogs,
+    auth,
+    rateLimiter: authSettings.rateLimit && new TokenBucketRateLimiter(clock, { ratePerSecond: authSettings.rateLimit.perSecond, burst: authSettings.rateLimit.burst }),
     log: o.httpLog ? o.log : false,
     bodyLimit: o.config.bodyLimit,
     authenticators: o.authenticators,
@@ -104,6 +129,8 @@ export async function createSystem(o: SystemOptions): Promise<System> {
     identity,
     rules,
     queryLogs,
+    credentials,
+    auth,
     bootstrapped,
     refreshRouting,
     async close() {

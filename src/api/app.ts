@@ -4,13 +4,18 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { EndpointService } from '../services/endpoint-service.ts';
+import type { TokenBucketRateLimiter } from '../auth/rate-limit.ts';
+import type { AuthService } from '../services/auth-service.ts';
 import type { IdentityService } from '../services/identity-service.ts';
 import type { NetworkService } from '../services/network-service.ts';
+import { akskAuthenticator } from './plugins/aksk-auth.ts';
 import { registerAuth, type Authenticator } from './plugins/auth.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { registerJsonParser } from './plugins/json-body.ts';
 import { endpointRoutes } from './routes/endpoints.ts';
+import { iamRoutes } from './routes/iam.ts';
 import { networkRoutes } from './routes/networks.ts';
+import { registerRateLimit } from './plugins/rate-limit.ts';
 import { ruleRoutes } from './routes/rules.ts';
 import type { QueryLogService } from '../services/query-log-service.ts';
 import type { RuleService } from '../services/rule-service.ts';
@@ -19,6 +24,10 @@ export interface AppDeps {
   endpoints: EndpointService;
   networks: NetworkService;
   identity: IdentityService;
+  /** Password logins, revocation, AK/SK signatures. */
+  auth: AuthService;
+  /** Per-project request limit (403 DNS.0014 beyond it); none: unlimited. */
+  rateLimiter?: TokenBucketRateLimiter | null;
   rules: RuleService;
   queryLogs: QueryLogService;
   log?: Logger | false;
@@ -29,7 +38,8 @@ export interface AppDeps {
   ready?: () => Promise<void>;
 }
 
-export const PUBLIC_PATHS = ['/healthz', '/readyz'] as const;
+// POST /v3/auth/tokens is the login; DELETE takes the token to revoke in X-Subject-Token, which is its own proof.
+export const PUBLIC_PATHS = ['/healthz', '/readyz', '/v3/auth/tokens'] as const;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   return buildTypedApp(deps) as unknown as Promise<FastifyInstance>;
@@ -65,7 +75,8 @@ async function buildTypedApp(deps: AppDeps) {
     const token = request.headers['x-auth-token'];
     return typeof token === 'string' ? deps.identity.authenticateToken(token) : null;
   };
-  registerAuth(app, [tokenAuth, ...(deps.authenticators ?? [])], PUBLIC_PATHS);
+  registerAuth(app, [tokenAuth, ...(deps.authenticators ?? [])], PUBLIC_PATHS, [akskAuthenticator(deps.auth)]);
+  if (deps.rateLimiter) registerRateLimit(app, deps.rateLimiter);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
@@ -79,6 +90,7 @@ async function buildTypedApp(deps: AppDeps) {
 
   await app.register(endpointRoutes(deps.endpoints));
   await app.register(networkRoutes(deps.networks));
+  await app.register(iamRoutes(deps.auth));
   await app.register(ruleRoutes(deps.rules, deps.queryLogs));
   return app;
 }

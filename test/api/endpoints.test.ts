@@ -1,7 +1,7 @@
 // API tests of the endpoint operations E1-E9 (happy paths and each documented failure), on every database.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DATABASES, IDS, createEndpoint, makeHarness, type Harness } from '../helpers/harness.ts';
+import { AUTH_MODES, DATABASES, IDS, createEndpoint, makeHarness, type Harness } from '../helpers/harness.ts';
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}$/;
 
@@ -15,11 +15,13 @@ function assertError(res: { status: number; body: any; headers: Record<string, u
   if (field) assert.ok(res.body.message.includes(field), `message should name ${field}: ${res.body.message}`);
 }
 
-for (const db of DATABASES) {
-  describe(`endpoint API on ${db}`, () => {
+// Every test runs with config tokens, with password-login tokens, and signed by the Huawei SDK over HTTP (AK/SK).
+const MODE_TITLES = { token: '', password: ', password-login token', sdk: ', signed by the Huawei SDK (AK/SK)' } as const;
+for (const db of DATABASES) for (const auth of AUTH_MODES) {
+  describe(`endpoint API on ${db}${MODE_TITLES[auth]}`, () => {
     let h: Harness;
     before(async () => {
-      h = await makeHarness(db);
+      h = await makeHarness(db, { auth });
     });
     after(async () => h.close());
 
@@ -145,7 +147,7 @@ for (const db of DATABASES) {
 
     describe('quotas', () => {
       it('returns 403 DNS.0406 past the inbound quota and DNS.0407 past the outbound quota', async () => {
-        const q = await makeHarness(db, { quotas: { inboundEndpoints: 1, outboundEndpoints: 1 } });
+        const q = await makeHarness(db, { auth, quotas: { inboundEndpoints: 1, outboundEndpoints: 1 } });
         try {
           await createEndpoint(q);
           assertError(await q.req('POST', '/v2.1/endpoints', { name: 'in2', direction: 'inbound', region: 'ap-southeast-1', ipaddresses: [{ subnet_id: q.subnetId }, { subnet_id: q.subnetId }] }), 403, 'DNS.0406');

@@ -8,6 +8,10 @@ import type { ProgressMode } from '../../src/reconciler/reconciler.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { AddressRecord } from '../../src/store/types.ts';
 import { createSystem, type System } from '../../src/system.ts';
+import type { AuthSettings } from '../../src/config.ts';
+import { TEST_AUTH, TEST_IDENTITIES, TEST_SCRYPT, TEST_SECRETS, clientFor, configIdentity, type AuthMode, type TestIdentity } from './auth-clients.ts';
+
+export { AUTH_MODES, type AuthMode } from './auth-clients.ts';
 
 export const PG_URL = process.env.VPCDNS_TEST_PG_URL;
 export const PG_SKIP_MESSAGE = 'PostgreSQL tests skipped: set VPCDNS_TEST_PG_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run them';
@@ -45,6 +49,8 @@ export interface Harness {
   vpcId: string;
   subnetId: string;
   db: DbKind;
+  /** How req() authenticates (HarnessOptions.auth). */
+  auth: AuthMode;
   /** A second project with its own token, VPC and subnet, for isolation tests. */
   other: { token: string; projectId: string; vpcId: string; subnetId: string };
   req(method: string, url: string, body?: unknown, token?: string): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
@@ -61,6 +67,10 @@ export interface HarnessOptions {
   /** Keep the schema/file after close (restart tests reopen it). */
   keep?: boolean;
   sqlitePath?: string;
+  /** token (default): X-Auth-Token from the config; password: a login token; sdk: the Huawei SDK over HTTP (AK/SK). */
+  auth?: AuthMode;
+  /** Overrides of the test auth settings (no rate limits by default). */
+  authSettings?: Partial<AuthSettings>;
 }
 
 const A = { project: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', token: 'token-of-project-a-0123456789', vpc: '6f1c0e2a-0000-4000-8000-00000000000a', subnet: '6f1c0e2a-0000-4000-8000-0000000000a1' };
@@ -72,8 +82,8 @@ export const testConfig = (quotas: { inboundEndpoints?: number; outboundEndpoint
   bodyLimit: 64 * 1024,
   sweepIntervalMs: 60_000,
   projects: [
-    { id: A.project, name: 'alpha', tokens: [A.token] },
-    { id: B.project, name: 'beta', tokens: [B.token] },
+    { id: A.project, name: 'alpha', tokens: [A.token], ...configIdentity(TEST_IDENTITIES.alpha) },
+    { id: B.project, name: 'beta', tokens: [B.token], ...configIdentity(TEST_IDENTITIES.beta) },
   ],
   vpcs: [
     {
@@ -118,13 +128,15 @@ export async function makeHarness(db: DbKind, opts: HarnessOptions = {}): Promis
   const store = await openTestStore(db, { pgSchema, sqlitePath: opts.sqlitePath });
   const sys = await createSystem({
     store,
-    config: testConfig(opts.quotas),
+    config: { ...testConfig(opts.quotas), auth: { ...TEST_AUTH, ...opts.authSettings } },
+    secrets: TEST_SECRETS,
+    scrypt: TEST_SCRYPT,
     log: pino({ level: 'silent' }),
     clock,
     provisioner,
     mode: opts.mode ?? 'manual',
   });
-  const req: Harness['req'] = async (method, url, body, token = A.token) => {
+  const inject: Harness['req'] = async (method, url, body, token = A.token) => {
     const res = await sys.app.inject({
       method: method as 'GET',
       url,
@@ -139,11 +151,18 @@ export async function makeHarness(db: DbKind, opts: HarnessOptions = {}): Promis
     }
     return { status: res.statusCode, body: parsed, headers: res.headers };
   };
+  const auth = opts.auth ?? 'token';
+  const identities = new Map<string, TestIdentity>([
+    [A.token, { projectId: A.project, projectName: 'alpha', ...TEST_IDENTITIES.alpha }],
+    [B.token, { projectId: B.project, projectName: 'beta', ...TEST_IDENTITIES.beta }],
+  ]);
+  const req = await clientFor(auth, { sys, clock, identities, defaultToken: A.token, inject });
   return {
     sys,
     clock,
     provisioner,
     db,
+    auth,
     token: A.token,
     projectId: A.project,
     vpcId: A.vpc,

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# DNS data-plane benchmark: vpcdns against knotd (direct), unbound, dnsmasq and dnsdist, in one run.
+#
+#   bench/dns.sh [SECONDS]          (default 10; DNS_PEERS_MODES="hot miss tcp" selects the runs)
+#
+# Starts vpcdns (SQLite in memory) with an inbound endpoint at 127.30.1.10 and a rule forwarding
+# corp.internal to 127.0.0.2:5300 through an outbound endpoint, then runs ../shared/bench/dns-peers.sh,
+# which starts the upstream (knotd) and the peers and measures every target with dnsperf.
+# Needs: apt-get install -y --no-install-recommends dnsperf dnsmasq-base unbound knot knot-dnsutils bind9-dnsutils dnsdist
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DUR=${1:-10}
+PEERS=${DNS_PEERS_SCRIPT:-../shared/bench/dns-peers.sh}
+API_PORT=18253
+DNS_PORT=5399
+INBOUND=127.30.1.10
+TOKEN="bench-dns-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vpcdns-dns-bench.XXXXXX")
+trap 'kill "${VPCDNS_PID:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+cat > "$WORK/config.yaml" <<YAML
+projects:
+  - { id: dddddddddddddddddddddddddddddddd, name: bench, tokens: [ "$TOKEN" ] }
+dns: { port: $DNS_PORT, cache_size: 100000 }
+vpcs:
+  - id: 6f1c0e2a-0000-4000-8000-0000000000d0
+    project_id: dddddddddddddddddddddddddddddddd
+    name: bench-vpc
+    cidr: 127.30.0.0/16
+    subnets:
+      - { id: 6f1c0e2a-0000-4000-8000-0000000000d1, name: bench-subnet, cidr: 127.30.1.0/24, gateway_ip: 127.30.1.1 }
+YAML
+
+node bin/vpcdns.js serve --db :memory: --config "$WORK/config.yaml" --listen 127.0.0.1:$API_PORT --log-level warn > "$WORK/vpcdns.log" 2>&1 &
+VPCDNS_PID=$!
+for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$API_PORT/healthz > /dev/null && break; sleep 0.1; done
+npx tsx bench/dns-setup.ts "http://127.0.0.1:$API_PORT" "$TOKEN" 6f1c0e2a-0000-4000-8000-0000000000d1 6f1c0e2a-0000-4000-8000-0000000000d0 $INBOUND
+
+bash "$PEERS" "$DUR" "vpcdns=$INBOUND:$DNS_PORT"
