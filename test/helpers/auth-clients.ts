@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials.js';
 import { HcClient } from '@huaweicloud/huaweicloud-sdk-core/HcClient.js';
 import { DefaultHttpClient } from '@huaweicloud/huaweicloud-sdk-core/http/DefaultHttpClient.js';
-import { formatSdkDate } from '../../src/auth/aksk.ts';
+import { formatSdkDate, signRequestHeaders } from '../../src/auth/aksk.ts';
 import type { ScryptParams } from '../../src/auth/password.ts';
 import { SecretBox } from '../../src/auth/secret-box.ts';
 import type { AuthSettings } from '../../src/config.ts';
@@ -115,7 +115,8 @@ async function sdkClient(ctx: ClientContext): Promise<Requester> {
       try {
         data = JSON.parse(body);
       } catch {
-        data = body; // not JSON: axios sends it as it is (the server refuses it before any signature check)
+        // axios would JSON-encode a string that is not JSON, so no SDK can send malformed JSON: sign and send it with ours.
+        return signedFetch(address, ctx.identities.get(token) ?? unknown, method, url, body, ctx.clock.now());
       }
     }
     const options = {
@@ -133,6 +134,21 @@ async function sdkClient(ctx: ClientContext): Promise<Requester> {
     const headers = typeof res.headers.toJSON === 'function' ? res.headers.toJSON() : (res.headers as Record<string, unknown>);
     return { status: res.statusCode, body: res.data === '' ? undefined : res.data, headers };
   };
+}
+
+/** A request signed by vpcdns's own signer (spec-identical to the SDK's, test/auth/aksk-sdk.test.ts) and sent with fetch. */
+async function signedFetch(address: string, who: { access: string; secret: string; projectId: string }, method: string, url: string, body: string, now: number): Promise<Response> {
+  const target = new URL(url, address);
+  const headers = signRequestHeaders({ method, url: target, headers: { 'content-type': 'application/json', 'x-project-id': who.projectId }, body, ak: who.access, sk: who.secret, date: now });
+  const res = await fetch(target, { method, headers: headers as Record<string, string>, body });
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = text;
+  }
+  return { status: res.status, body: parsed, headers: Object.fromEntries(res.headers) };
 }
 
 export async function clientFor(mode: AuthMode, ctx: ClientContext): Promise<Requester> {
