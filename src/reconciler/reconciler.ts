@@ -119,25 +119,29 @@ export class Reconciler {
   private async passFor(endpointIds: readonly string[]): Promise<number> {
     const started = this.o.clock.now();
     let changed = 0;
+    let routing = false;
     await Promise.all(
       endpointIds.map(async (id) => {
         const addresses = await this.o.store.addresses.listByEndpoint(id);
         const results = await Promise.all(addresses.filter((a) => isPending(a.status)).map((a) => this.reconcileAddress(a)));
-        changed += results.filter(Boolean).length;
+        const moved = results.filter(Boolean).length;
+        changed += moved;
+        // An endpoint's addresses are routing only as the source addresses of its rules.
+        if (moved > 0 && (await this.o.store.rules.listByEndpoint(id)).length > 0) routing = true;
         const e = await this.o.store.endpoints.getById(id);
         if (e && isPending(e.status) && (await this.reconcileEndpoint(e))) changed++;
       }),
     );
-    this.record(started, changed, 0);
+    this.record(started, changed, 0, routing);
     return changed;
   }
 
-  private record(started: number, changed: number, pending: number): void {
+  private record(started: number, changed: number, pending: number, routingChanged = changed > 0): void {
     this.stats.passes++;
     this.stats.transitions += changed;
     this.stats.pending = pending;
     this.stats.lastPassMs = this.o.clock.now() - started;
-    if (changed > 0) this.o.onChange?.();
+    if (routingChanged) this.o.onChange?.();
   }
 
   private async pass(): Promise<number> {
