@@ -75,7 +75,7 @@ async function buildTypedApp(deps: AppDeps) {
     const token = request.headers['x-auth-token'];
     return typeof token === 'string' ? deps.identity.authenticateToken(token) : null;
   };
-  registerAuth(app, [tokenAuth, ...(deps.authenticators ?? [])], PUBLIC_PATHS, [akskAuthenticator(deps.auth)]);
+  registerAuth(app, [tokenAuth, ...(deps.authenticators ?? [])], PUBLIC_PATHS, [akskAuthenticator(deps.auth, bodyLimit)]);
   if (deps.rateLimiter) registerRateLimit(app, deps.rateLimiter);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
