@@ -117,7 +117,7 @@ export async function createSystem(o: SystemOptions): Promise<System> {
     log: o.httpLog ? o.log : false,
     bodyLimit: o.config.bodyLimit,
     authenticators: o.authenticators,
-    ready: () => o.store.ping(),
+    readiness: { database: () => o.store.ping() },
   });
   await reconciler.start();
   return {

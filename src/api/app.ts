@@ -12,6 +12,8 @@ import { akskAuthenticator } from './plugins/aksk-auth.ts';
 import { registerAuth, type Authenticator } from './plugins/auth.ts';
 import { registerErrorHandling } from './plugins/errors.ts';
 import { registerJsonParser } from './plugins/json-body.ts';
+import { OPENAPI_PUBLIC_PATHS, PACKAGE_VERSION, registerOpenApi } from './plugins/openapi.ts';
+import { healthRoutes, type ReadinessChecks } from './routes/health.ts';
 import { endpointRoutes } from './routes/endpoints.ts';
 import { iamRoutes } from './routes/iam.ts';
 import { networkRoutes } from './routes/networks.ts';
@@ -34,12 +36,12 @@ export interface AppDeps {
   bodyLimit?: number;
   /** Extra authenticators tried after X-Auth-Token (AK/SK signatures). */
   authenticators?: Authenticator[];
-  /** Readiness probe: resolves when the database answers. */
-  ready?: () => Promise<void>;
+  /** Readiness checks behind /readyz (database, reconciler, listeners): each resolves when ready. */
+  readiness?: ReadinessChecks;
 }
 
 // POST /v3/auth/tokens is the login; DELETE takes the token to revoke in X-Subject-Token, which is its own proof.
-export const PUBLIC_PATHS = ['/healthz', '/readyz', '/v3/auth/tokens'] as const;
+export const PUBLIC_PATHS = ['/healthz', '/readyz', '/metrics', ...OPENAPI_PUBLIC_PATHS, '/v3/auth/tokens'] as const;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   return buildTypedApp(deps) as unknown as Promise<FastifyInstance>;
@@ -78,15 +80,9 @@ async function buildTypedApp(deps: AppDeps) {
   registerAuth(app, [tokenAuth, ...(deps.authenticators ?? [])], PUBLIC_PATHS, [akskAuthenticator(deps.auth, bodyLimit)]);
   if (deps.rateLimiter) registerRateLimit(app, deps.rateLimiter);
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
-    try {
-      await deps.ready?.();
-      return { status: 'ready' };
-    } catch (e) {
-      return reply.code(503).send({ status: 'unavailable', reason: (e as Error).message });
-    }
-  });
+  // Before every route: the document is collected from the routes as they are added.
+  await registerOpenApi(app as unknown as FastifyInstance, { version: PACKAGE_VERSION, publicPaths: PUBLIC_PATHS });
+  await app.register(healthRoutes(deps.readiness ?? {}));
 
   await app.register(endpointRoutes(deps.endpoints));
   await app.register(networkRoutes(deps.networks));
