@@ -2,18 +2,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AUTH_MODES, DATABASES, IDS, createEndpoint, makeHarness, type Harness } from '../helpers/harness.ts';
+import { assertError } from '../helpers/assert-error.ts';
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}$/;
 
-function assertError(res: { status: number; body: any; headers: Record<string, unknown> }, status: number, code: string, field?: string) {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.equal(res.body.code, code);
-  assert.equal(res.body.error_code, code);
-  assert.equal(res.body.error_msg, res.body.message);
-  assert.equal(typeof res.body.message, 'string');
-  assert.equal(res.body.request_id, res.headers['x-request-id']);
-  if (field) assert.ok(res.body.message.includes(field), `message should name ${field}: ${res.body.message}`);
-}
 
 // Every test runs with config tokens, with password-login tokens, and signed by the Huawei SDK over HTTP (AK/SK).
 const MODE_TITLES = { token: '', password: ', password-login token', sdk: ', signed by the Huawei SDK (AK/SK)' } as const;

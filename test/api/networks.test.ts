@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DATABASES, IDS, createEndpoint, makeHarness, type Harness } from '../helpers/harness.ts';
+import { assertError } from '../helpers/assert-error.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // VPC v1 timestamps are UTC with no fraction and no zone.
@@ -9,15 +10,6 @@ const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/;
 const VPC_KEYS = ['cidr', 'created_at', 'description', 'enterprise_project_id', 'id', 'name', 'routes', 'status', 'tenant_id', 'updated_at'];
 const SUBNET_KEYS = ['cidr', 'created_at', 'description', 'dhcp_enable', 'gateway_ip', 'id', 'name', 'neutron_network_id', 'neutron_subnet_id', 'status', 'tenant_id', 'updated_at', 'vpc_id'];
 
-function assertError(res: { status: number; body: any; headers: Record<string, unknown> }, status: number, code: string, field?: string) {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.equal(res.body.code, code);
-  assert.equal(res.body.error_code, code);
-  assert.equal(res.body.error_msg, res.body.message);
-  assert.equal(typeof res.body.message, 'string');
-  assert.equal(res.body.request_id, res.headers['x-request-id']);
-  if (field) assert.ok(res.body.message.includes(field), `message should name ${field}: ${res.body.message}`);
-}
 
 for (const db of DATABASES) {
   describe(`VPC v1 API on ${db}`, () => {

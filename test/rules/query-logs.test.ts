@@ -2,14 +2,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DATABASES, IDS, makeHarness, type Harness } from '../helpers/harness.ts';
+import { assertError } from '../helpers/assert-error.ts';
 
 const BASE = '/v2/resolver/queryloggingconfig';
 
-function assertError(res: { status: number; body: any }, status: number, code: string, field?: string) {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.equal(res.body.code, code, JSON.stringify(res.body));
-  if (field) assert.ok(res.body.message.includes(field), `message should name ${field}: ${res.body.message}`);
-}
 
 for (const db of DATABASES) {
   describe(`query-logging API on ${db}`, () => {

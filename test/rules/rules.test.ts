@@ -2,13 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DATABASES, IDS, createEndpoint, makeHarness, type Harness } from '../helpers/harness.ts';
+import { assertError } from '../helpers/assert-error.ts';
 
-function assertError(res: { status: number; body: any }, status: number, code: string, field?: string) {
-  assert.equal(res.status, status, JSON.stringify(res.body));
-  assert.equal(res.body.code, code, JSON.stringify(res.body));
-  assert.equal(res.body.error_code, code);
-  if (field) assert.ok(res.body.message.includes(field), `message should name ${field}: ${res.body.message}`);
-}
 
 for (const db of DATABASES) {
   describe(`resolver rule API on ${db}`, () => {
