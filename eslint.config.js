@@ -15,6 +15,13 @@ export default tseslint.config(
     },
   },
   {
+    // The web console runs in the browser.
+    files: ['console/**/*.js'],
+    languageOptions: {
+      globals: { document: 'readonly', window: 'readonly', location: 'readonly', sessionStorage: 'readonly', fetch: 'readonly', confirm: 'readonly', Node: 'readonly' },
+    },
+  },
+  {
     // Tests read JSON responses of many shapes; typing each one would add noise, not safety.
     files: ['test/**/*.ts', 'src/**/*.test.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

@@ -23,6 +23,11 @@ import type { VpcContext } from './dataplane/types.ts';
 import { buildVpcContexts, coalesce, type RoutingSettings } from './reconciler/route-sync.ts';
 import { QueryLogService } from './services/query-log-service.ts';
 import { RuleService } from './services/rule-service.ts';
+import { MetricsRegistry } from './api/metrics-registry.ts';
+import { PACKAGE_VERSION } from './api/plugins/openapi.ts';
+import type { ReadinessChecks } from './api/routes/health.ts';
+import type { DataPlaneStats } from './dataplane/stats.ts';
+import { queueDepth } from './reconciler/queue-depth.ts';
 
 export interface SystemOptions {
   store: Store;
@@ -40,6 +45,10 @@ export interface SystemOptions {
   scrypt?: ScryptParams;
   /** Where routing goes when what is ACTIVE changes (the data plane); none: routing is not served. */
   routing?: { target: RoutingTarget; settings: RoutingSettings };
+  /** What /metrics adds to the API and reconciler figures: the data plane's counters, process figures (main turns them on). */
+  metrics?: { dataPlane?: () => DataPlaneStats; process?: boolean };
+  /** Readiness checks beyond the database and the reconciler (main: listeners bound). */
+  readiness?: ReadinessChecks;
 }
 
 export interface RoutingTarget {
@@ -58,6 +67,7 @@ export interface System {
   rules: RuleService;
   queryLogs: QueryLogService;
   bootstrapped: BootstrapResult;
+  metrics: MetricsRegistry;
   /** Rebuilds the data plane's routing from the store now (coalesced; resolves when applied). */
   refreshRouting(): Promise<void>;
   /** Stops the reconciler, then closes the API (in-flight requests finish) and the database. */
@@ -73,7 +83,14 @@ export async function createSystem(o: SystemOptions): Promise<System> {
     },
     (e) => o.log.error({ err: e }, 'routing refresh failed'),
   );
+  const metrics: MetricsRegistry = new MetricsRegistry({
+    version: PACKAGE_VERSION,
+    process: o.metrics?.process,
+    dataPlane: o.metrics?.dataPlane,
+    reconciler: { stats: () => reconciler.stats, running: () => reconciler.isRunning(), pending: () => queueDepth(o.store) },
+  });
   const reconciler = new Reconciler({
+    onTransition: (kind, to, waitedMs) => metrics.observeTransition(kind, to, waitedMs),
     store: o.store,
     provisioner: o.provisioner ?? controlPlaneOnlyProvisioner,
     clock,
@@ -112,12 +129,20 @@ export async function createSystem(o: SystemOptions): Promise<System> {
     identity,
     rules,
     queryLogs,
+    region: o.config.region,
     auth,
     rateLimiter: authSettings.rateLimit && new TokenBucketRateLimiter(clock, { ratePerSecond: authSettings.rateLimit.perSecond, burst: authSettings.rateLimit.burst }),
     log: o.httpLog ? o.log : false,
     bodyLimit: o.config.bodyLimit,
     authenticators: o.authenticators,
-    readiness: { database: () => o.store.ping() },
+    metrics,
+    readiness: {
+      database: () => o.store.ping(),
+      reconciler: () => {
+        if (!reconciler.isRunning()) throw new Error('not running');
+      },
+      ...o.readiness,
+    },
   });
   await reconciler.start();
   return {
@@ -132,6 +157,7 @@ export async function createSystem(o: SystemOptions): Promise<System> {
     credentials,
     auth,
     bootstrapped,
+    metrics,
     refreshRouting,
     async close() {
       await app.close();

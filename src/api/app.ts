@@ -14,11 +14,14 @@ import { registerErrorHandling } from './plugins/errors.ts';
 import { registerJsonParser } from './plugins/json-body.ts';
 import { OPENAPI_PUBLIC_PATHS, PACKAGE_VERSION, registerOpenApi } from './plugins/openapi.ts';
 import { healthRoutes, type ReadinessChecks } from './routes/health.ts';
+import { MetricsRegistry } from './metrics-registry.ts';
+import { registerMetrics } from './plugins/metrics.ts';
 import { endpointRoutes } from './routes/endpoints.ts';
 import { iamRoutes } from './routes/iam.ts';
 import { networkRoutes } from './routes/networks.ts';
 import { registerRateLimit } from './plugins/rate-limit.ts';
 import { ruleRoutes } from './routes/rules.ts';
+import { consoleRoutes } from './routes/console.ts';
 import type { QueryLogService } from '../services/query-log-service.ts';
 import type { RuleService } from '../services/rule-service.ts';
 
@@ -32,16 +35,20 @@ export interface AppDeps {
   rateLimiter?: TokenBucketRateLimiter | null;
   rules: RuleService;
   queryLogs: QueryLogService;
+  /** The region the console offers when it creates endpoints. */
+  region?: string;
   log?: Logger | false;
   bodyLimit?: number;
   /** Extra authenticators tried after X-Auth-Token (AK/SK signatures). */
   authenticators?: Authenticator[];
   /** Readiness checks behind /readyz (database, reconciler, listeners): each resolves when ready. */
   readiness?: ReadinessChecks;
+  /** Behind /metrics; default: API request figures only. */
+  metrics?: MetricsRegistry;
 }
 
 // POST /v3/auth/tokens is the login; DELETE takes the token to revoke in X-Subject-Token, which is its own proof.
-export const PUBLIC_PATHS = ['/healthz', '/readyz', '/metrics', ...OPENAPI_PUBLIC_PATHS, '/v3/auth/tokens'] as const;
+export const PUBLIC_PATHS = ['/healthz', '/readyz', '/metrics', ...OPENAPI_PUBLIC_PATHS, '/v3/auth/tokens', '/console'] as const;
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   return buildTypedApp(deps) as unknown as Promise<FastifyInstance>;
@@ -82,11 +89,13 @@ async function buildTypedApp(deps: AppDeps) {
 
   // Before every route: the document is collected from the routes as they are added.
   await registerOpenApi(app as unknown as FastifyInstance, { version: PACKAGE_VERSION, publicPaths: PUBLIC_PATHS });
+  registerMetrics(app as unknown as FastifyInstance, deps.metrics ?? new MetricsRegistry({ version: PACKAGE_VERSION }));
   await app.register(healthRoutes(deps.readiness ?? {}));
 
   await app.register(endpointRoutes(deps.endpoints));
   await app.register(networkRoutes(deps.networks));
   await app.register(iamRoutes(deps.auth));
   await app.register(ruleRoutes(deps.rules, deps.queryLogs));
+  await app.register(consoleRoutes(deps.region ?? 'ap-southeast-1'));
   return app;
 }

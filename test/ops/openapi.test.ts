@@ -40,10 +40,10 @@ describe('GET /openapi.json', () => {
     assert.equal(new Set(documented).size, documented.length, 'operationIds are unique');
   });
 
-  it('hides only its own plumbing: the document and the reference UI', () => {
+  it('hides only plumbing: the document, the reference UI and the web console', () => {
     const hidden = h.sys.app.registeredRoutes.filter((r) => r.hidden && r.method !== 'HEAD').map((r) => r.url);
     assert.ok(hidden.length > 0);
-    for (const url of hidden) assert.ok(url === '/openapi.json' || url.startsWith('/docs'), `${url} is hidden from the document`);
+    for (const url of hidden) assert.ok(url === '/openapi.json' || url.startsWith('/docs') || url.startsWith('/console'), `${url} is hidden from the document`);
   });
 
   it('names shared schemas by their $id and describes the error shape', () => {
