@@ -1,5 +1,5 @@
 // Canonical forms of SDK-HMAC-SHA256 (spec §9.2): enc(), URI, query, headers, the canonical request and the HMAC.
-import { createHash, createHmac } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 
 export const SIGNING_ALGORITHM = 'SDK-HMAC-SHA256';
 
@@ -14,15 +14,19 @@ export class MalformedRequestError extends Error {
 }
 
 const UNRESERVED = /^[A-Za-z0-9\-_.~]$/;
+/** A segment, key or value made of unreserved characters only is its own canonical form (the common case). */
+const ALL_UNRESERVED = /^[A-Za-z0-9\-_.~]*$/;
 const HEX_PAIR = /^[0-9A-Fa-f]{2}$/;
 const SPACE = Buffer.from(' ');
+// enc() of each byte, computed once.
+const ENCODED_BYTE = Array.from({ length: 256 }, (_, b) => {
+  const ch = String.fromCharCode(b);
+  return UNRESERVED.test(ch) ? ch : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+});
 
 function encodeBytes(bytes: Uint8Array): string {
   let out = '';
-  for (const b of bytes) {
-    const ch = String.fromCharCode(b);
-    out += UNRESERVED.test(ch) ? ch : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
+  for (const b of bytes) out += ENCODED_BYTE[b];
   return out;
 }
 
@@ -59,7 +63,7 @@ function percentDecode(s: string, plusIsSpace: boolean): Buffer {
 export function canonicalUri(rawPath: string): string {
   const path = rawPath
     .split('/')
-    .map((segment) => encodeBytes(percentDecode(segment, false)))
+    .map((segment) => (ALL_UNRESERVED.test(segment) ? segment : encodeBytes(percentDecode(segment, false))))
     .join('/');
   return path.endsWith('/') ? path : `${path}/`;
 }
@@ -136,8 +140,13 @@ export function canonicalRequest(input: CanonicalRequestInput): string {
   ].join('\n');
 }
 
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+// crypto.hash (Node 20.12+) hashes in one call, without a Hash object: about twice as fast for request-sized input.
+const oneShot = (nodeCrypto as { hash?: (algorithm: string, data: Uint8Array | string, encoding: 'hex') => string }).hash;
+
 export function sha256Hex(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex');
+  if (data.length === 0) return EMPTY_SHA256;
+  return oneShot ? oneShot('sha256', data, 'hex') : nodeCrypto.createHash('sha256').update(data).digest('hex');
 }
 
 export function stringToSign(sdkDate: string, canonicalRequestHash: string): string {
@@ -146,5 +155,5 @@ export function stringToSign(sdkDate: string, canonicalRequestHash: string): str
 
 /** No key-derivation chain (unlike AWS SigV4): the SK itself is the HMAC key. */
 export function sign(sk: string, toSign: string): string {
-  return createHmac('sha256', sk).update(toSign).digest('hex');
+  return nodeCrypto.createHmac('sha256', sk).update(toSign).digest('hex');
 }

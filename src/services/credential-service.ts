@@ -23,9 +23,15 @@ export type AccessKeyInfo = Omit<AccessKeyRecord, 'sealedSecret'>;
 
 const info = ({ sealedSecret: _s, ...rest }: AccessKeyRecord): AccessKeyInfo => rest;
 
+// Sealed values opened so far (a sealed value never changes: a new SK is a new row); bounded, oldest dropped first.
+const MAX_OPENED = 10_000;
+
 export class CredentialService {
   // Opened when the AK is unknown, so that answer costs what a known AK costs.
   private readonly dummy: { access: string; sealed: string };
+  // AES-GCM costs more than the HMAC itself; the key row is still read on every request, so a disabled or deleted key
+  // stops working at once. The SKs are in this process's memory either way while it verifies.
+  private readonly opened = new Map<string, string | undefined>();
 
   constructor(private readonly deps: CredentialDeps) {
     const access = 'unknown-access-key';
@@ -115,8 +121,17 @@ export class CredentialService {
    */
   async signingKey(access: string): Promise<{ secret: string; projectId: string } | undefined> {
     const key = await this.deps.store.accessKeys.get(access);
-    const secret = key ? this.deps.secrets.open(key.sealedSecret, key.access) : this.deps.secrets.open(this.dummy.sealed, this.dummy.access);
+    const secret = key ? this.open(key.sealedSecret, key.access) : this.open(this.dummy.sealed, this.dummy.access);
     if (!key || key.status !== 'active' || secret === undefined) return undefined;
     return { secret, projectId: key.projectId };
+  }
+
+  private open(sealed: string, access: string): string | undefined {
+    const cacheKey = `${access}\0${sealed}`;
+    if (this.opened.has(cacheKey)) return this.opened.get(cacheKey);
+    const secret = this.deps.secrets.open(sealed, access);
+    this.opened.set(cacheKey, secret);
+    if (this.opened.size > MAX_OPENED) this.opened.delete(this.opened.keys().next().value!);
+    return secret;
   }
 }
