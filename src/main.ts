@@ -34,11 +34,19 @@ export async function serve(cli: CliSettings): Promise<System> {
         tcpIdleTimeoutMs: d.tcpIdleTimeoutMs,
       })
     : null;
+  // Ready for traffic once the API and the DNS listeners the database asks for are bound; not while shutting down.
+  let serving: 'starting' | 'serving' | 'shutting down' = 'starting';
   const sys = await createSystem({
     store,
     config,
     log,
     httpLog: true,
+    metrics: { process: true, ...(dataPlane ? { dataPlane: () => dataPlane.stats() } : {}) },
+    readiness: {
+      listeners: () => {
+        if (serving !== 'serving') throw new Error(serving);
+      },
+    },
     secrets: secretKey.box,
     provisioner: dataPlane ? dataPlaneProvisioner(dataPlane) : controlPlaneOnlyProvisioner,
     ...(dataPlane ? { routing: { target: dataPlane, settings: { upstreams: config.dns.upstreams, vpcs: config.vpcs, queryLogDir: config.queryLogDir } } } : {}),
@@ -46,6 +54,7 @@ export async function serve(cli: CliSettings): Promise<System> {
   await sys.refreshRouting();
   if (dataPlane) await bindVpcResolvers(dataPlane, config, log);
   const address = await sys.app.listen({ host: config.listen.host, port: config.listen.port });
+  serving = 'serving';
   log.info({ address, db: store.dialect, dnsPort: dataPlane ? config.dns.port : null }, 'vpcdns is serving');
   const demo = sys.bootstrapped.demo;
   if (demo) {
@@ -75,6 +84,7 @@ export async function serve(cli: CliSettings): Promise<System> {
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
+    serving = 'shutting down';
     log.info({ signal }, 'shutting down: finishing in-flight requests');
     void (async () => {
       try {

@@ -20,6 +20,8 @@ export interface ReconcilerOptions {
   batchSize?: number;
   /** Called after a pass that changed anything (the data plane refreshes its routes here). */
   onChange?: () => void;
+  /** Called for each transition made, with how long the row waited in its PENDING_* status (metrics). */
+  onTransition?: (kind: 'address' | 'endpoint', to: Status | 'GONE', waitedMs: number) => void;
 }
 
 export interface ReconcilerStats {
@@ -38,6 +40,7 @@ export class Reconciler {
   private fullScan = false;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private started = false;
   private readonly held = new Map<string, AddressRecord>();
   readonly stats: ReconcilerStats = { passes: 0, transitions: 0, pending: 0, lastPassMs: 0 };
 
@@ -51,6 +54,16 @@ export class Reconciler {
       this.timer = setInterval(() => this.sweep(), this.o.sweepIntervalMs);
       this.timer.unref();
     }
+    this.started = true;
+  }
+
+  /** Started and not stopped (readiness). */
+  isRunning(): boolean {
+    return this.started && !this.stopped;
+  }
+
+  private observe(kind: 'address' | 'endpoint', to: Status | 'GONE', since: number): void {
+    this.o.onTransition?.(kind, to, this.o.clock.now() - since);
   }
 
   /**
@@ -168,12 +181,14 @@ export class Reconciler {
       const ok = await this.o.store.addresses.setStatus(a.id, { status: to, errorInfo: error, updatedAt: now() }, 'PENDING_CREATE');
       // Unbound while we were binding: the next pass sees PENDING_DELETE and releases it.
       if (!ok) this.o.log.debug({ address: a.id }, 'address changed during activation');
+      else this.observe('address', to, a.updatedAt);
       return ok;
     }
     if (a.status === 'PENDING_DELETE') {
       assertAllowed('address', a.status, 'GONE');
       await this.deactivate(a);
       await this.o.store.addresses.delete(a.id);
+      this.observe('address', 'GONE', a.updatedAt);
       return true;
     }
     return false;
@@ -185,12 +200,15 @@ export class Reconciler {
       if (addresses.length > 0) return false; // still releasing addresses
       assertAllowed('endpoint', e.status, 'GONE');
       await this.o.store.endpoints.delete(e.id);
+      this.observe('endpoint', 'GONE', e.updatedAt);
       return true;
     }
     if (addresses.some((a) => a.status.startsWith('PENDING_'))) return false;
     const to = settledStatus(addresses);
     assertAllowed('endpoint', e.status, to);
-    return this.o.store.endpoints.transition(e.id, e.status, to, this.o.clock.now());
+    const ok = await this.o.store.endpoints.transition(e.id, e.status, to, this.o.clock.now());
+    if (ok) this.observe('endpoint', to, e.updatedAt);
+    return ok;
   }
 
   private async activate(a: AddressRecord): Promise<string | null> {

@@ -1,0 +1,163 @@
+// The Prometheus metrics of one vpcdns: API requests, reconciler and data-plane figures, read from their sources at scrape time.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DataPlaneStats } from '../dataplane/stats.ts';
+import type { ReconcilerStats } from '../reconciler/reconciler.ts';
+
+/** Rows waiting in a PENDING_* status, by kind (address, endpoint, rule, association). */
+export type PendingCounts = Record<string, number>;
+
+export interface MetricsSources {
+  reconciler?: {
+    stats: () => ReconcilerStats;
+    running: () => boolean;
+    /** Counted in the database at scrape time. */
+    pending?: () => Promise<PendingCounts>;
+  };
+  /** The data plane's counters (absent on an API-only node). */
+  dataPlane?: () => DataPlaneStats;
+  /** Process and Node.js figures (CPU, memory, event loop); the server turns them on, tests leave them off. */
+  process?: boolean;
+  version?: string;
+}
+
+const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+type Labels = Record<string, string>;
+
+export class MetricsRegistry {
+  readonly registry = new Registry();
+  private readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  private readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  private readonly transitions: Histogram<'kind' | 'to'>;
+  private dataPlaneSnapshot: DataPlaneStats | null = null;
+
+  constructor(private readonly sources: MetricsSources = {}) {
+    const registers = [this.registry];
+    this.httpRequests = new Counter({ name: 'vpcdns_http_requests_total', help: 'API requests answered, by method, route template and status', labelNames: ['method', 'route', 'status'], registers });
+    this.httpDuration = new Histogram({
+      name: 'vpcdns_http_request_duration_seconds',
+      help: 'API request latency from arrival to the last byte, by method, route template and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: SECONDS_BUCKETS,
+      registers,
+    });
+    this.transitions = new Histogram({
+      name: 'vpcdns_reconciler_transition_seconds',
+      help: 'Time from the write that made a row PENDING_* to the reconciler settling it, by kind and new status (GONE: removed)',
+      labelNames: ['kind', 'to'],
+      buckets: SECONDS_BUCKETS,
+      registers,
+    });
+    new Gauge({ name: 'vpcdns_build_info', help: 'Always 1; the version is a label', labelNames: ['version'], registers }).set({ version: sources.version ?? 'unknown' }, 1);
+    this.reconcilerMetrics();
+    this.dataPlaneMetrics();
+    if (sources.process) collectDefaultMetrics({ register: this.registry });
+  }
+
+  observeRequest(method: string, route: string, status: number, ms: number): void {
+    const labels = { method, route, status: String(status) };
+    this.httpRequests.inc(labels);
+    this.httpDuration.observe(labels, ms / 1000);
+  }
+
+  observeTransition(kind: string, to: string, waitedMs: number): void {
+    this.transitions.observe({ kind, to }, Math.max(0, waitedMs) / 1000);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The exposition text, with every source read now. */
+  render(): Promise<string> {
+    this.dataPlaneSnapshot = null;
+    return this.registry.metrics();
+  }
+
+  private reconcilerMetrics(): void {
+    const r = this.sources.reconciler;
+    if (!r) return;
+    const registers = [this.registry];
+    this.copied('vpcdns_reconciler_passes_total', 'Reconciler passes run', () => r.stats().passes);
+    this.copied('vpcdns_reconciler_transitions_total', 'Status transitions and removals made by the reconciler', () => r.stats().transitions);
+    this.gauge('vpcdns_reconciler_last_pass_seconds', 'Duration of the last reconciler pass', () => r.stats().lastPassMs / 1000);
+    this.gauge('vpcdns_reconciler_running', '1 while the reconciler is started and not stopped', () => (r.running() ? 1 : 0));
+    const pending = r.pending;
+    if (pending) {
+      new Gauge({
+        name: 'vpcdns_reconciler_queue_depth',
+        help: 'Rows waiting for the reconciler (PENDING_* status) by kind, counted in the database at scrape time',
+        labelNames: ['kind'],
+        registers,
+        async collect() {
+          this.reset();
+          for (const [kind, n] of Object.entries(await pending())) this.set({ kind }, n);
+        },
+      });
+    }
+  }
+
+  private dataPlaneMetrics(): void {
+    const dp = this.sources.dataPlane;
+    if (!dp) return;
+    // One snapshot per scrape (taken by render()), shared by every metric below.
+    const s = () => (this.dataPlaneSnapshot ??= dp());
+    this.gauge('vpcdns_dns_listeners', 'DNS listeners bound (an address with its UDP socket and TCP server)', () => s().listeners);
+    this.copied('vpcdns_dns_queries_total', 'DNS messages received on listeners, parsable or not', () => s().queries);
+    this.copiedBy('vpcdns_dns_answers_total', 'DNS answers sent to clients, by rcode', 'rcode', () => s().answersByRcode);
+    this.copied('vpcdns_dns_dropped_total', 'DNS messages dropped without an answer (no parsable header, or a response)', () => s().dropped);
+    this.copied('vpcdns_dns_cache_hits_total', 'Queries answered from the cache', () => s().cacheHits);
+    this.copied('vpcdns_dns_cache_misses_total', 'Cache look-ups that found nothing', () => s().cacheMisses);
+    this.gauge('vpcdns_dns_cache_entries', 'Replies held in the cache', () => s().cacheEntries);
+    this.copied('vpcdns_dns_upstream_queries_total', 'Attempts sent to upstream targets', () => s().upstreamQueries);
+    this.copiedBy('vpcdns_dns_upstream_failures_total', 'Failed upstream attempts, by reason (timeout, garbage, network, source, busy, closed)', 'reason', () => s().upstreamFailuresByReason);
+    this.copied('vpcdns_dns_upstream_unmatched_total', 'Upstream datagrams that matched no pending query', () => s().upstreamUnmatched);
+    this.copied('vpcdns_dns_tcp_retries_total', 'Truncated UDP replies retried over TCP', () => s().tcpRetries);
+    this.copied('vpcdns_dns_overflows_total', 'Queries answered SERVFAIL because the in-flight cap was reached', () => s().overflows);
+    this.copied('vpcdns_dns_loops_detected_total', 'Queries answered SERVFAIL as forwarding loops', () => s().loopsDetected);
+    this.copied('vpcdns_dns_query_log_dropped_total', 'Query-log lines dropped (buffer full or file not writable)', () => s().queryLogDropped);
+    this.gauge('vpcdns_dns_in_flight', 'Queries waiting for an upstream now', () => s().inFlight);
+    new Gauge({
+      name: 'vpcdns_dns_upstream_target_down',
+      help: 'Upstream targets (ip:port) currently marked down; absent when up',
+      labelNames: ['target'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const target of s().downTargets) this.set({ target }, 1);
+      },
+    });
+  }
+
+  private gauge(name: string, help: string, read: () => number): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+
+  /** A counter kept by someone else (the reconciler, the data plane): its value is copied at scrape time. */
+  private copied(name: string, help: string, read: () => number): void {
+    this.copiedBy(name, help, null, () => ({ '': read() }));
+  }
+
+  private copiedBy(name: string, help: string, label: string | null, read: () => Record<string, number>): void {
+    new Counter({
+      name,
+      help,
+      labelNames: label ? [label] : [],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [value, n] of Object.entries(read())) {
+          const labels: Labels = label ? { [label]: value } : {};
+          this.inc(labels, n);
+        }
+      },
+    });
+  }
+}
