@@ -239,6 +239,9 @@ export function readConfigFile(path: string): ConfigFile {
   return raw;
 }
 
+/** pino's levels, most severe first; `silent` logs nothing. */
+export const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
 /** Settings in order of precedence: command line, environment, config file, defaults. */
 export function loadConfig(cli: CliSettings, env: NodeJS.ProcessEnv = process.env): Config {
   const configPath = cli.config ?? env.VPCDNS_CONFIG;
@@ -247,12 +250,14 @@ export function loadConfig(cli: CliSettings, env: NodeJS.ProcessEnv = process.en
   const dnsPort = dnsPortText !== undefined ? Number(dnsPortText) : (file.dns?.port ?? DEFAULTS.dnsPort);
   if (!Number.isInteger(dnsPort) || dnsPort < 1 || dnsPort > 65535) throw new Error(`--dns-port must be 1-65535, got ${dnsPortText}`);
   const db = cli.db ?? env.DATABASE_URL ?? file.db ?? DEFAULTS.db;
+  const logLevel = cli.logLevel ?? env.VPCDNS_LOG_LEVEL ?? file.log_level ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
   return {
     listen: parseHostPort(cli.listen ?? env.VPCDNS_LISTEN ?? file.listen ?? DEFAULTS.listen, '--listen'),
     db,
     region: file.region ?? DEFAULTS.region,
     bodyLimit: file.body_limit ?? DEFAULTS.bodyLimit,
-    logLevel: cli.logLevel ?? env.VPCDNS_LOG_LEVEL ?? file.log_level ?? 'info',
+    logLevel,
     logPretty: cli.logPretty ?? false,
     quotas: {
       inboundEndpoints: file.quotas?.inbound_endpoints ?? DEFAULTS.quota,
