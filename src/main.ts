@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import type { Logger } from 'pino';
 import { adminCommand } from './cli/admin.ts';
+import { clientCommands, usageExitCodes } from './cli/client-commands.ts';
 import { loadConfig, type CliSettings, type Config } from './config.ts';
 import { DataPlane } from './dataplane/data-plane.ts';
 import { dataPlaneProvisioner } from './reconciler/dataplane-provisioner.ts';
@@ -135,6 +136,8 @@ export function buildCli(): Command {
       await serve(opts);
     });
   program.addCommand(adminCommand());
+  for (const command of clientCommands()) program.addCommand(command);
+  usageExitCodes(program);
   return program;
 }
 
