@@ -1,6 +1,6 @@
 // The Prometheus metrics of one vpcdns: API requests, reconciler and data-plane figures, read from their sources at scrape time.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { DataPlaneStats } from '../dataplane/stats.ts';
+import { LATENCY_BOUNDS, type DataPlaneStats, type LatencyHistogram } from '../dataplane/stats.ts';
 import type { ReconcilerStats } from '../reconciler/reconciler.ts';
 
 /** Rows waiting in a PENDING_* status, by kind (address, endpoint, rule, association). */
@@ -23,6 +23,27 @@ export interface MetricsSources {
 const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 type Labels = Record<string, string>;
+
+/** A histogram the data plane keeps itself (fixed bounds, per-bucket counts), exposed as a Prometheus histogram. */
+function latencyHistogram(name: string, help: string, read: () => LatencyHistogram) {
+  return {
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    reset() {},
+    async get() {
+      const h = read();
+      let cumulative = 0;
+      const values: { metricName: string; labels: Record<string, string | number>; value: number }[] = [...LATENCY_BOUNDS, '+Inf'].map((le, i) => {
+        cumulative += h.counts[i] ?? 0;
+        return { metricName: `${name}_bucket`, labels: { le }, value: cumulative };
+      });
+      values.push({ metricName: `${name}_sum`, labels: {}, value: h.sum }, { metricName: `${name}_count`, labels: {}, value: h.count });
+      return { name, help, type: 'histogram', aggregator: 'sum', values };
+    },
+  };
+}
 
 export class MetricsRegistry {
   readonly registry = new Registry();
@@ -105,6 +126,18 @@ export class MetricsRegistry {
     this.gauge('vpcdns_dns_listeners', 'DNS listeners bound (an address with its UDP socket and TCP server)', () => s().listeners);
     this.copied('vpcdns_dns_queries_total', 'DNS messages received on listeners, parsable or not', () => s().queries);
     this.copiedBy('vpcdns_dns_answers_total', 'DNS answers sent to clients, by rcode', 'rcode', () => s().answersByRcode);
+    new Counter({
+      name: 'vpcdns_dns_vpc_answers_total',
+      help: 'DNS answers sent to clients, by the VPC of the listener and rcode',
+      labelNames: ['vpc_id', 'rcode'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [vpc_id, byRcode] of Object.entries(s().answersByVpc)) for (const [rcode, n] of Object.entries(byRcode)) this.inc({ vpc_id, rcode }, n);
+      },
+    });
+    this.copiedBy('vpcdns_dns_endpoint_forwarded_total', 'Queries forwarded through rules, by the endpoint they leave from', 'endpoint_id', () => s().forwardedByEndpoint);
+    this.registry.registerMetric(latencyHistogram('vpcdns_dns_upstream_latency_seconds', 'Time from sending an upstream attempt to its accepted reply (successful attempts)', () => s().upstreamLatency) as never);
     this.copied('vpcdns_dns_dropped_total', 'DNS messages dropped without an answer (no parsable header, or a response)', () => s().dropped);
     this.copied('vpcdns_dns_cache_hits_total', 'Queries answered from the cache', () => s().cacheHits);
     this.copied('vpcdns_dns_cache_misses_total', 'Cache look-ups that found nothing', () => s().cacheMisses);

@@ -198,6 +198,9 @@ export class DataPlane {
     return {
       ...s,
       answersByRcode: { ...s.answersByRcode },
+      answersByVpc: Object.fromEntries(Object.entries(s.answersByVpc).map(([vpc, byRcode]) => [vpc, { ...byRcode }])),
+      forwardedByEndpoint: { ...s.forwardedByEndpoint },
+      upstreamLatency: { ...s.upstreamLatency, counts: [...s.upstreamLatency.counts] },
       upstreamFailuresByReason: { ...s.upstreamFailuresByReason },
       queryLogDropped: this.queryLog.dropped,
       upstreamUnmatched: this.pool.unmatched,

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { TargetHealth } from './health.ts';
 import { randomIndex } from './query-id.ts';
-import type { DataPlaneStats } from './stats.ts';
+import { observeLatency, type DataPlaneStats } from './stats.ts';
 import type { UpstreamTarget } from './types.ts';
 import type { ExchangeResult, UdpUpstreamPool } from './upstream-pool.ts';
 import { tcpExchange } from './upstream-tcp.ts';
@@ -61,8 +61,10 @@ export class Forwarder {
       this.health.startAttempt(target);
       this.stats.upstreamQueries++;
       // Attempts run one after another, so they can share one buffer: each writes its own fresh id.
+      const sent = performance.now();
       const result = await this.attempt(req, target, source, base);
       if (result.ok) {
+        observeLatency(this.stats.upstreamLatency, (performance.now() - sent) / 1000);
         this.health.recordSuccess(target);
         return { ok: true, reply: result.reply, target };
       }

@@ -68,7 +68,7 @@ export class Resolver {
     }
     if (parsed.kind === 'error') {
       this.opts.log?.debug({ client: client.address, reason: parsed.reason }, 'bad query');
-      this.count(parsed.rcode);
+      this.count(parsed.rcode, vpcId);
       return buildErrorResponse(msg, parsed.rcode, parsed.questionEnd, false);
     }
     const query = parsed.query;
@@ -81,7 +81,7 @@ export class Resolver {
       answer = { reply: this.local(msg, query, RCODE.SERVFAIL), ruleId: null, upstream: null };
     }
     const rcode = rcodeOf(answer.reply);
-    this.count(rcode);
+    this.count(rcode, vpcId);
     const destination = routing?.vpc.queryLog;
     if (destination !== undefined) {
       this.queryLog.write(destination.file, {
@@ -134,6 +134,7 @@ export class Resolver {
       return { reply: this.local(msg, query, RCODE.SERVFAIL), ruleId, upstream: null };
     }
     this.stats.inFlight++;
+    if (route.kind === 'rule') this.stats.forwardedByEndpoint[route.rule.endpointId] = (this.stats.forwardedByEndpoint[route.rule.endpointId] ?? 0) + 1;
     let outcome;
     try {
       outcome = await this.forwarder.forward({
@@ -161,8 +162,10 @@ export class Resolver {
     return buildErrorResponse(msg, rcode, query.questionEnd, query.edns !== null, doBit);
   }
 
-  private count(rcode: number): void {
+  private count(rcode: number, vpcId: string): void {
     const name = rcodeName(rcode);
     this.stats.answersByRcode[name] = (this.stats.answersByRcode[name] ?? 0) + 1;
+    const byVpc = (this.stats.answersByVpc[vpcId] ??= {});
+    byVpc[name] = (byVpc[name] ?? 0) + 1;
   }
 }

@@ -5,6 +5,12 @@ export interface DataPlaneStats {
   queries: number;
   /** Queries that got an answer, by rcode name (NOERROR, NXDOMAIN, SERVFAIL, ...). */
   answersByRcode: Record<string, number>;
+  /** The same answers by the VPC of the listener, then by rcode name. */
+  answersByVpc: Record<string, Record<string, number>>;
+  /** Queries sent upstream through a rule, by the rule's endpoint (the addresses they leave from). */
+  forwardedByEndpoint: Record<string, number>;
+  /** Time from sending an attempt to its accepted reply, successful attempts only. */
+  upstreamLatency: LatencyHistogram;
   /** Messages dropped without an answer (no parsable header, or a response sent to a listener). */
   dropped: number;
   cacheHits: number;
@@ -31,10 +37,30 @@ export interface DataPlaneStats {
   downTargets: string[];
 }
 
+/** Upper bounds in seconds; counts[i] holds observations <= bounds[i] and above the bound before (the last: above all). */
+export const LATENCY_BOUNDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
+
+export interface LatencyHistogram {
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+export function observeLatency(h: LatencyHistogram, seconds: number): void {
+  let i = 0;
+  while (i < LATENCY_BOUNDS.length && seconds > LATENCY_BOUNDS[i]!) i++;
+  h.counts[i]!++;
+  h.sum += seconds;
+  h.count++;
+}
+
 export function emptyStats(): DataPlaneStats {
   return {
     queries: 0,
     answersByRcode: {},
+    answersByVpc: {},
+    forwardedByEndpoint: {},
+    upstreamLatency: { counts: new Array<number>(LATENCY_BOUNDS.length + 1).fill(0), sum: 0, count: 0 },
     dropped: 0,
     cacheHits: 0,
     cacheMisses: 0,

@@ -98,7 +98,7 @@ describe('GET /metrics with a data plane', () => {
   before(async () => {
     up = await FakeUpstream.start('127.0.53.181');
     dp = new DataPlane({ port: PORT, queryTimeoutMs: 300 });
-    dp.setVpcs([{ vpcId: 'vpc-1', rules: [], upstreams: [up.target] }]);
+    dp.setVpcs([{ vpcId: 'vpc-1', rules: [{ id: 'rule-1', domain: 'corp.example', targets: [up.target], sourceIps: ['127.0.53.82'], endpointId: 'ep-out-1' }], upstreams: [up.target] }]);
     await dp.bindListener(LISTENER, 'vpc-1');
     sys = await createSystem({
       store: await openTestStore('sqlite'),
@@ -127,8 +127,21 @@ describe('GET /metrics with a data plane', () => {
     assert.equal(delta('vpcdns_dns_answers_total', { rcode: 'NOERROR' }), 2);
     assert.equal(delta('vpcdns_dns_cache_hits_total'), 1);
     assert.equal(delta('vpcdns_dns_upstream_queries_total'), 1);
+    assert.equal(delta('vpcdns_dns_vpc_answers_total', { vpc_id: 'vpc-1', rcode: 'NOERROR' }), 2);
+    assert.equal(delta('vpcdns_dns_upstream_latency_seconds_count'), 1, 'one attempt answered');
+    assert.equal(sample(after, 'vpcdns_dns_upstream_latency_seconds_bucket', { le: '+Inf' }), sample(after, 'vpcdns_dns_upstream_latency_seconds_count'));
+    assert.ok(sample(after, 'vpcdns_dns_upstream_latency_seconds_sum') > 0);
+    assert.match(after, /^# TYPE vpcdns_dns_upstream_latency_seconds histogram$/m);
     assert.equal(sample(after, 'vpcdns_dns_cache_entries'), 1);
     assert.equal(sample(after, 'vpcdns_dns_in_flight'), 0);
     assert.match(after, /^# TYPE vpcdns_dns_upstream_failures_total counter$/m);
+  });
+
+  it('counts queries forwarded through a rule by the endpoint they leave from', async () => {
+    const before = await scrape(sys.app);
+    assert.equal((await udpQuery(LISTENER, PORT, 'db.corp.example')).rcode, 'NOERROR');
+    const after = await scrape(sys.app);
+    const labels = { endpoint_id: 'ep-out-1' };
+    assert.equal(sample(after, 'vpcdns_dns_endpoint_forwarded_total', labels) - sample(before, 'vpcdns_dns_endpoint_forwarded_total', labels), 1);
   });
 });
