@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations.ts';
 import type { Database } from './schema.ts';
@@ -82,7 +82,10 @@ async function openPostgres(url: string, opts: OpenStoreOptions): Promise<Store>
     }
   }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  await migrate(db, schema ?? 'public');
+  // Tables land in the connection's current schema (search_path, which a URL may set with
+  // ?options=-c search_path=...); the migration bookkeeping must live in that same schema.
+  const current = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  await migrate(db, current.rows[0]?.schema ?? schema ?? 'public');
   return createSqlStore(db, 'postgres');
 }
 
