@@ -1,7 +1,7 @@
 // API tests of the VPC v1 subset (VPCs and subnets): happy paths, each documented failure and project isolation, on every database.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { DATABASES, IDS, createEndpoint, makeHarness, type Harness } from '../helpers/harness.ts';
+import { AUTH_MODES, DATABASES, IDS, createEndpoint, makeHarness, type Harness } from '../helpers/harness.ts';
 import { assertError } from '../helpers/assert-error.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -11,15 +11,16 @@ const VPC_KEYS = ['cidr', 'created_at', 'description', 'enterprise_project_id', 
 const SUBNET_KEYS = ['cidr', 'created_at', 'description', 'dhcp_enable', 'gateway_ip', 'id', 'name', 'neutron_network_id', 'neutron_subnet_id', 'status', 'tenant_id', 'updated_at', 'vpc_id'];
 
 
-for (const db of DATABASES) {
-  describe(`VPC v1 API on ${db}`, () => {
+// Every test runs with config tokens, with password-login tokens, and signed by the Huawei SDK over HTTP (AK/SK).
+for (const db of DATABASES) for (const auth of AUTH_MODES) {
+  describe(`VPC v1 API on ${db}${auth === 'token' ? '' : `, ${auth === 'sdk' ? 'signed by the Huawei SDK (AK/SK)' : 'password-login token'}`}`, () => {
     let h: Harness;
     let vpcs: string;
     let subnets: string;
     let n = 0;
 
     before(async () => {
-      h = await makeHarness(db);
+      h = await makeHarness(db, { auth });
       vpcs = `/v1/${h.projectId}/vpcs`;
       subnets = `/v1/${h.projectId}/subnets`;
     });
