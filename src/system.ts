@@ -31,6 +31,11 @@ import { queueDepth } from './reconciler/queue-depth.ts';
 
 export interface SystemOptions {
   store: Store;
+  /**
+   * The reconciler's own connection to the same database (PostgreSQL): with a shared pool, clients
+   * polling in a tight loop would queue the reconciler's queries behind theirs. Closed with the system.
+   */
+  reconcilerStore?: Store;
   config: Pick<Config, 'region' | 'quotas' | 'bodyLimit' | 'sweepIntervalMs' | 'projects' | 'vpcs'> & { auth?: Partial<AuthSettings> };
   log: Logger;
   clock?: Clock;
@@ -91,7 +96,7 @@ export async function createSystem(o: SystemOptions): Promise<System> {
   });
   const reconciler = new Reconciler({
     onTransition: (kind, to, waitedMs) => metrics.observeTransition(kind, to, waitedMs),
-    store: o.store,
+    store: o.reconcilerStore ?? o.store,
     provisioner: o.provisioner ?? controlPlaneOnlyProvisioner,
     clock,
     log: o.log.child({ component: 'reconciler' }),
@@ -162,6 +167,7 @@ export async function createSystem(o: SystemOptions): Promise<System> {
     async close() {
       await app.close();
       await reconciler.stop();
+      await o.reconcilerStore?.close();
       await o.store.close();
     },
   };

@@ -272,21 +272,14 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
     },
     async find(projectId, filter, page) {
       let where = db.selectFrom('endpoints as e').where('e.project_id', '=', projectId);
-      let view = endpointView().where('e.project_id', '=', projectId);
-      if (filter.direction) {
-        where = where.where('e.direction', '=', filter.direction);
-        view = view.where('e.direction', '=', filter.direction);
-      }
-      if (filter.vpcId !== undefined) {
-        where = where.where('e.vpc_id', '=', filter.vpcId);
-        view = view.where('e.vpc_id', '=', filter.vpcId);
-      }
-      if (filter.name !== undefined) {
-        where = where.where('e.name', '=', filter.name);
-        view = view.where('e.name', '=', filter.name);
-      }
+      if (filter.direction) where = where.where('e.direction', '=', filter.direction);
+      if (filter.vpcId !== undefined) where = where.where('e.vpc_id', '=', filter.vpcId);
+      if (filter.name !== undefined) where = where.where('e.name', '=', filter.name);
+      // The page's ids first: the per-row counts are then computed for the page only, not for every
+      // row a deep offset skips (PostgreSQL evaluates the select list before OFFSET discards rows).
+      const ids = await where.select('e.id').orderBy('e.created_at').orderBy('e.id').limit(page.limit).offset(page.offset).execute();
       const [rows, total] = await Promise.all([
-        view.orderBy('e.created_at').orderBy('e.id').limit(page.limit).offset(page.offset).execute(),
+        ids.length === 0 ? Promise.resolve([]) : endpointView().where('e.id', 'in', ids.map((r) => r.id)).orderBy('e.created_at').orderBy('e.id').execute(),
         where.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
       ]);
       return { items: rows.map(toView), total: num(total.n) };

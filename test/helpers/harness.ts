@@ -66,6 +66,8 @@ export interface HarnessOptions {
   pgSchema?: string;
   /** Keep the schema/file after close (restart tests reopen it). */
   keep?: boolean;
+  /** Give the reconciler its own connection to the same database, as `serve` does on PostgreSQL. */
+  separateReconcilerStore?: boolean;
   sqlitePath?: string;
   /** token (default): X-Auth-Token from the config; password: a login token; sdk: the Huawei SDK over HTTP (AK/SK). */
   auth?: AuthMode;
@@ -126,8 +128,10 @@ export async function makeHarness(db: DbKind, opts: HarnessOptions = {}): Promis
   const provisioner = opts.provisioner ?? new FakeProvisioner();
   const pgSchema = opts.pgSchema ?? `t_${randomBytes(6).toString('hex')}`;
   const store = await openTestStore(db, { pgSchema, sqlitePath: opts.sqlitePath });
+  const reconcilerStore = opts.separateReconcilerStore && db === 'postgres' ? await openTestStore(db, { pgSchema }) : undefined;
   const sys = await createSystem({
     store,
+    reconcilerStore,
     config: { ...testConfig(opts.quotas), auth: { ...TEST_AUTH, ...opts.authSettings } },
     secrets: TEST_SECRETS,
     scrypt: TEST_SCRYPT,

@@ -114,7 +114,7 @@ for (const db of DATABASES) {
     });
 
     it('in auto mode, reacts to a write at once (no timer): ACTIVE by the time the reconciler is idle', async () => {
-      const h = await makeHarness(db, { mode: 'auto' });
+      const h = await makeHarness(db, { mode: 'auto', separateReconcilerStore: true });
       try {
         const ep = await createEndpoint(h);
         await h.sys.reconciler.idle();
