@@ -208,8 +208,9 @@ async function benchDatabase(kind: 'sqlite' | 'postgres'): Promise<string[]> {
     for (const mode of ['signed', 'presigned'] as const) {
       const ratio = mean(results[mode].rps) / token;
       const cpu = mean(results[mode].cpu);
+      const more = ((cpu - tokenCpu) / tokenCpu) * 100;
       lines.push(
-        `${kind}: ${LABEL[mode].trim()} / token = ${ratio.toFixed(3)} in requests/s; server CPU per request ${cpu.toFixed(0)} vs ${tokenCpu.toFixed(0)} µs (+${(((cpu - tokenCpu) / tokenCpu) * 100).toFixed(1)}%)`,
+        `${kind}: ${LABEL[mode].trim()} / token = ${ratio.toFixed(3)} in requests/s; server CPU per request ${cpu.toFixed(0)} vs ${tokenCpu.toFixed(0)} µs (${more >= 0 ? '+' : ''}${more.toFixed(1)}%)`,
       );
     }
   } finally {
