@@ -43,7 +43,12 @@ export function readProfiles(path: string): ProfileFile {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { profiles: {} };
     throw e;
   }
-  const parsed = JSON.parse(text) as Partial<ProfileFile>;
+  let parsed: Partial<ProfileFile>;
+  try {
+    parsed = JSON.parse(text) as Partial<ProfileFile>;
+  } catch {
+    throw new UsageError(`${path} is not valid JSON: fix it, or remove it and run vpcdns configure again`);
+  }
   if (typeof parsed !== 'object' || parsed === null || typeof parsed.profiles !== 'object') throw new UsageError(`${path} is not a vpcdns profile file`);
   return { profiles: parsed.profiles ?? {} };
 }

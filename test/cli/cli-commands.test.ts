@@ -1,6 +1,6 @@
 // The client commands in-process against a listening server: rules, VPCs, subnets, --wait on a terminal, settings, parsers.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -152,6 +152,10 @@ describe('vpcdns client commands', () => {
     const unknown = await run(['vpc', 'list', '--profile', 'nope']);
     assert.equal(unknown.exitCode, 2);
     assert.match(unknown.stderr, /no profile "nope"/);
+    writeFileSync(join(dir, 'broken.json'), '{"profiles": ');
+    const broken = await run(['vpc', 'list'], { env: { VPCDNS_PROFILE_FILE: join(dir, 'broken.json') } });
+    assert.equal(broken.exitCode, 2);
+    assert.match(broken.stderr, /broken\.json is not valid JSON/);
   });
 });
 
