@@ -40,7 +40,7 @@ describe('web console in chromium', { skip: HAVE_CHROMIUM ? false : 'chromium no
       ].join('\n'),
     );
     server = spawn(process.execPath, [BIN, 'serve', '--db', ':memory:', '--config', join(dir, 'config.yaml'), '--listen', `127.0.0.1:${PORT}`, '--dns-port', '15653'], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 300; i++) {
       try {
         if ((await fetch(`http://127.0.0.1:${PORT}/healthz`)).ok) break;
       } catch {
@@ -54,6 +54,8 @@ describe('web console in chromium', { skip: HAVE_CHROMIUM ? false : 'chromium no
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+    // A loaded CI machine can be slow to start chromium and the server; waits are generous, not sleeps.
+    page.setDefaultTimeout(30_000);
   });
 
   after(async () => {
@@ -84,7 +86,7 @@ describe('web console in chromium', { skip: HAVE_CHROMIUM ? false : 'chromium no
     await page.fill('input[name=name]', 'console-ep');
     await page.click('button[type=submit]');
     await page.getByRole('heading', { name: 'Endpoint console-ep' }).waitFor();
-    await page.locator('main p .status', { hasText: 'ACTIVE' }).waitFor({ timeout: 10_000 });
+    await page.locator('main p .status', { hasText: 'ACTIVE' }).waitFor({ timeout: 30_000 });
     assert.equal(await page.locator('tbody tr').count(), 2);
   });
 
@@ -93,7 +95,7 @@ describe('web console in chromium', { skip: HAVE_CHROMIUM ? false : 'chromium no
     assert.match(offered ?? '', /^127\.56\.1\.\d+$/);
     await page.fill('input[name=ip]', offered!);
     await page.click('text=Bind address');
-    await page.locator('tbody tr', { hasText: offered! }).locator('.status', { hasText: 'ACTIVE' }).waitFor({ timeout: 10_000 });
+    await page.locator('tbody tr', { hasText: offered! }).locator('.status', { hasText: 'ACTIVE' }).waitFor({ timeout: 30_000 });
     assert.equal(await page.locator('tbody tr').count(), 3);
     mkdirSync(RESULTS, { recursive: true });
     await page.screenshot({ path: join(RESULTS, 'console-endpoint.png'), fullPage: true });
@@ -110,7 +112,7 @@ describe('web console in chromium', { skip: HAVE_CHROMIUM ? false : 'chromium no
   it('unbinds an address', async () => {
     const before = await page.locator('tbody tr').count();
     await page.locator('tbody tr').last().getByRole('button', { name: /Unbind/ }).click();
-    await page.waitForFunction((n) => document.querySelectorAll('tbody tr').length === n - 1, before, { timeout: 10_000 });
+    await page.waitForFunction((n) => document.querySelectorAll('tbody tr').length === n - 1, before, { timeout: 30_000 });
   });
 
   it('stays usable on a narrow screen', async () => {
