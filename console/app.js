@@ -199,7 +199,9 @@ async function endpointPage(id) {
 }
 
 async function rulesPage() {
-  const [list, outbound, inbound, vpcList] = await Promise.all([rules(), endpointsOf('outbound'), endpointsOf('inbound'), vpcs()]);
+  const [summary, outbound, inbound, vpcList] = await Promise.all([rules(), endpointsOf('outbound'), endpointsOf('inbound'), vpcs()]);
+  // The list has no targets; each rule's own view does.
+  const list = await Promise.all(summary.map(async (r) => (await api('GET', `/v2.1/resolverrules/${r.id}`)).resolver_rule));
   const associate = (r) => {
     const select = h('select', { 'aria-label': `VPC to associate with ${r.name}` }, vpcList.map((v) => h('option', { value: v.id }, v.name)));
     const go = async () => {
@@ -212,7 +214,8 @@ async function rulesPage() {
     };
     return h('span', { class: 'row' }, select, h('button', { type: 'button', class: 'secondary', onclick: go }, 'Associate'));
   };
-  const rows = list.map((r) => [r.name, h('code', {}, r.domain_name), status(r.status), String(r.ipaddress_count), r.routers.map((x) => h('div', {}, h('code', {}, x.router_id), ' ', status(x.status))), associate(r)]);
+  const targets = (r) => r.ipaddresses.map((t) => h('div', {}, h('code', {}, t.port ? `${t.ip}:${t.port}` : t.ip)));
+  const rows = list.map((r) => [r.name, h('code', {}, r.domain_name), status(r.status), targets(r), r.routers.map((x) => h('div', {}, h('code', {}, x.router_id), ' ', status(x.status))), associate(r)]);
   const form = h(
     'form',
     { id: 'create-rule' },

@@ -18,7 +18,7 @@ export async function serve(cli: CliSettings): Promise<System> {
   const config = loadConfig(cli);
   const log = makeLogger({ level: config.logLevel, pretty: config.logPretty });
   const store = await openStore(config.db);
-  const reconcilerStore = store.dialect === 'postgres' ? await openStore(config.db, { pgPoolSize: 2 }) : undefined;
+  const reconcilerStore = store.dialect === 'postgres' ? await openStore(config.db, { pgPoolSize: 2, pgAsyncCommit: true }) : undefined;
   const secretKey = await loadSecretKey(config.auth, store);
   if (secretKey.created) log.info({ file: secretKey.created }, 'created the key that seals access-key secrets: keep it with the database');
   if (secretKey.warning) log.warn(secretKey.warning);

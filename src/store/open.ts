@@ -15,6 +15,12 @@ export interface OpenStoreOptions {
   /** PostgreSQL schema to use (created if absent); tests use one per run to stay isolated. */
   pgSchema?: string;
   pgPoolSize?: number;
+  /**
+   * Commit without waiting for the WAL flush (synchronous_commit off). For the reconciler's pool only:
+   * its writes are status transitions that it redoes after a crash, so a lost commit costs nothing,
+   * while waiting for each flush would put an fsync in every step of the lifecycle.
+   */
+  pgAsyncCommit?: boolean;
 }
 
 export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
@@ -81,6 +87,7 @@ async function openPostgres(url: string, opts: OpenStoreOptions): Promise<Store>
       c.release();
     }
   }
+  if (opts.pgAsyncCommit) pool.on('connect', (client) => void client.query('set synchronous_commit to off'));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   // Tables land in the connection's current schema (search_path, which a URL may set with
   // ?options=-c search_path=...); the migration bookkeeping must live in that same schema.

@@ -115,6 +115,20 @@ describe('web console in chromium', { skip: HAVE_CHROMIUM ? false : 'chromium no
     await page.waitForFunction((n) => document.querySelectorAll('tbody tr').length === n - 1, before, { timeout: 30_000 });
   });
 
+  it('creates a rule, shows its targets, and associates the VPC', async () => {
+    await page.click('nav >> text=Rules');
+    await page.getByRole('heading', { name: 'Resolver rules' }).waitFor();
+    await page.fill('input[name=name]', 'corp');
+    await page.fill('input[name=domain]', 'corp.example.');
+    await page.fill('input[name=targets]', '10.0.0.2, 10.0.0.3:5353');
+    await page.click('text=Create rule');
+    const row = page.locator('tbody tr', { hasText: 'corp.example.' });
+    await row.locator('code', { hasText: '10.0.0.3:5353' }).waitFor();
+    await row.getByRole('button', { name: 'Associate' }).click();
+    await row.locator('div .status', { hasText: 'ACTIVE' }).waitFor();
+    await row.locator('td .status', { hasText: 'ACTIVE' }).first().waitFor();
+  });
+
   it('stays usable on a narrow screen', async () => {
     await page.setViewportSize({ width: 380, height: 800 });
     await page.goto(`http://127.0.0.1:${PORT}/console/#/endpoints`);
