@@ -65,6 +65,8 @@ function signInPage() {
     }
   });
   page('Sign in', h('p', { class: 'muted' }, 'Use the token that vpcdns printed on first start, or one from POST /v3/auth/tokens.'), form);
+  // autofocus is not reliably honoured on elements inserted after load.
+  form.token.focus();
 }
 
 async function endpointsPage() {

@@ -40,14 +40,16 @@ describe('web console in chromium', { skip: HAVE_CHROMIUM ? false : 'chromium no
       ].join('\n'),
     );
     server = spawn(process.execPath, [BIN, 'serve', '--db', ':memory:', '--config', join(dir, 'config.yaml'), '--listen', `127.0.0.1:${PORT}`, '--dns-port', '15653'], { stdio: 'ignore' });
-    for (let i = 0; i < 300; i++) {
+    let up = false;
+    for (let i = 0; i < 300 && !up; i++) {
       try {
-        if ((await fetch(`http://127.0.0.1:${PORT}/healthz`)).ok) break;
+        up = (await fetch(`http://127.0.0.1:${PORT}/readyz`)).ok;
       } catch {
         // not up yet
       }
-      await new Promise((r) => setTimeout(r, 100));
+      if (!up) await new Promise((r) => setTimeout(r, 100));
     }
+    if (!up) throw new Error(`vpcdns did not become ready on port ${PORT}`);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -66,9 +68,12 @@ describe('web console in chromium', { skip: HAVE_CHROMIUM ? false : 'chromium no
 
   it('signs in with the keyboard', async () => {
     await page.goto(`http://127.0.0.1:${PORT}/console/`);
-    await page.keyboard.type(TOKEN); // the token field has focus on arrival
+    await page.locator('input[name=token]:focus').waitFor(); // the token field has focus on arrival
+    await page.keyboard.type(TOKEN);
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Endpoints' }).waitFor();
+    await page.waitForFunction(() => document.querySelector('h1')?.textContent !== 'Sign in' || document.querySelector('.field-error'));
+    const shown = await page.locator('main').innerText();
+    assert.match(shown, /^Endpoints/, `after signing in the page shows: ${shown}`);
   });
 
   it('shows a wrong token as an error next to the field', async () => {
