@@ -18,13 +18,9 @@ import {
   verifyRequestAsync,
 } from './aksk.ts';
 import type { RequestHeaders, VerifyRequestInput } from './aksk.ts';
+import { SPEC } from './aksk-spec-inputs.ts';
 
-const AK = 'AKTESTEXAMPLE0000001';
-const SK = 'SKtestExampleSecretKey0000000000000000001';
-const DATE = '20250101T120000Z';
-const NOW = Date.UTC(2025, 0, 1, 12, 0, 0);
-const HOST = 'dns.ap-southeast-1.myhuaweicloud.com';
-const PROJECT = '0123456789abcdef0123456789abcdef';
+const { ak: AK, sk: SK, date: DATE, now: NOW, host: HOST, project: PROJECT } = SPEC;
 const SIGNED = 'content-type;host;x-project-id;x-sdk-date';
 const MINUTE = 60_000;
 

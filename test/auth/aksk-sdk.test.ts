@@ -7,13 +7,9 @@ import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core/auth/BasicCr
 import { HttpRequestBuilder } from '@huaweicloud/huaweicloud-sdk-core/http/IHttpRequestBuilder.js';
 import { verifyRequest } from '../../src/auth/aksk.ts';
 import type { VerifyRequestInput, VerifyResult } from '../../src/auth/aksk.ts';
+import { SPEC } from '../../src/auth/aksk-spec-inputs.ts';
 
-const AK = 'AKTESTEXAMPLE0000001';
-const SK = 'SKtestExampleSecretKey0000000000000000001';
-const DATE = '20250101T120000Z';
-const NOW = Date.UTC(2025, 0, 1, 12, 0, 0);
-const HOST = 'dns.ap-southeast-1.myhuaweicloud.com';
-const PROJECT = '0123456789abcdef0123456789abcdef';
+const { ak: AK, sk: SK, date: DATE, now: NOW, host: HOST, project: PROJECT } = SPEC;
 
 const credential = new BasicCredentials().withAk(AK).withSk(SK);
 const lookupSecret = (ak: string): string | undefined => (ak === AK ? SK : undefined);

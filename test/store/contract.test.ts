@@ -1,13 +1,13 @@
 // The storage contract: the same Store verbs, constraints and transactions on every database (no API).
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { randomUUID } from 'node:crypto';
+import { before, describe, it } from 'node:test';
 import type { Status } from '../../src/domain/status.ts';
 import { ipToInt } from '../../src/domain/ipam.ts';
-import { ConstraintViolation, type AddressRecord, type EndpointRecord, type ProjectRecord, type Store, type SubnetRecord, type VpcRecord } from '../../src/store/types.ts';
-import { DATABASES, dropPgSchema, openTestStore } from '../helpers/harness.ts';
+import { ConstraintViolation, type AddressRecord, type EndpointRecord, type Store, type SubnetRecord, type VpcRecord } from '../../src/store/types.ts';
+import { DATABASES } from '../helpers/harness.ts';
+import { hex, useStore } from '../helpers/store-fixture.ts';
 
-const hex = () => randomBytes(16).toString('hex');
 
 /** Asserts that `p` rejects with a ConstraintViolation of that kind (and constraint name, when given). */
 async function assertViolation(p: Promise<unknown>, kind: 'unique' | 'foreign_key', constraint?: string) {
@@ -21,25 +21,12 @@ async function assertViolation(p: Promise<unknown>, kind: 'unique' | 'foreign_ke
 
 for (const db of DATABASES) {
   describe(`storage contract on ${db}`, () => {
-    const pgSchema = `t_${randomBytes(6).toString('hex')}`;
+    const fixture = useStore(db);
+    const { tick, project } = fixture;
     let store: Store;
-    let clock = 1_735_732_800_000;
-    const tick = () => ++clock;
-
-    before(async () => {
-      store = await openTestStore(db, { pgSchema });
+    before(() => {
+      store = fixture.store;
     });
-    after(async () => {
-      await store.close();
-      if (db === 'postgres') await dropPgSchema(pgSchema);
-    });
-
-    // Each test works in its own project, so counts and pages are not disturbed by the others.
-    async function project(): Promise<ProjectRecord> {
-      const p = { id: hex(), name: `p-${hex()}`, createdAt: tick() };
-      await store.projects.create(p);
-      return p;
-    }
     async function vpc(projectId: string, overrides: Partial<VpcRecord> = {}): Promise<VpcRecord> {
       const v: VpcRecord = { id: randomUUID(), projectId, name: 'vpc', cidr: '10.0.0.0/16', description: '', createdAt: tick(), ...overrides };
       await store.vpcs.create(v);
@@ -146,7 +133,7 @@ for (const db of DATABASES) {
       it('finds by project in created order with paging and the total', async () => {
         const p = await project();
         const base = tick() + 1_000;
-        clock = base + 1_000;
+        fixture.skipTo(base + 1_000);
         const c = await vpc(p.id, { name: 'c', createdAt: base + 3 });
         const a = await vpc(p.id, { name: 'a', createdAt: base + 1 });
         const b = await vpc(p.id, { name: 'b', createdAt: base + 2 });

@@ -1,32 +1,19 @@
 // The storage contract of identities: users, access keys, settings, user tokens and project deletion, on every database.
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import { ConstraintViolation, type ProjectRecord, type Store } from '../../src/store/types.ts';
-import { DATABASES, dropPgSchema, openTestStore } from '../helpers/harness.ts';
-
-const hex = () => randomBytes(16).toString('hex');
+import { randomUUID } from 'node:crypto';
+import { before, describe, it } from 'node:test';
+import { ConstraintViolation, type Store } from '../../src/store/types.ts';
+import { DATABASES } from '../helpers/harness.ts';
+import { hex, useStore } from '../helpers/store-fixture.ts';
 
 for (const db of DATABASES) {
   describe(`identity storage contract on ${db}`, () => {
-    const pgSchema = `t_${randomBytes(6).toString('hex')}`;
+    const fixture = useStore(db);
+    const { tick, project } = fixture;
     let store: Store;
-    let clock = 1_735_732_800_000;
-    const tick = () => ++clock;
-
-    before(async () => {
-      store = await openTestStore(db, { pgSchema });
+    before(() => {
+      store = fixture.store;
     });
-    after(async () => {
-      await store.close();
-      if (db === 'postgres') await dropPgSchema(pgSchema);
-    });
-
-    async function project(): Promise<ProjectRecord> {
-      const p = { id: hex(), name: `p-${hex()}`, createdAt: tick() };
-      await store.projects.create(p);
-      return p;
-    }
     const user = (projectId: string, name = 'alice') => ({ id: hex(), projectId, name, passwordHash: 'scrypt$1024$8$1$c2FsdA==$aGFzaA==', createdAt: tick() });
     const key = (projectId: string, access = `AK${hex().slice(0, 18).toUpperCase()}`) => ({ access, projectId, sealedSecret: 'v1.sealed', status: 'active' as const, description: '', createdAt: tick() });
 
