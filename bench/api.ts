@@ -8,15 +8,14 @@
 // gone. The server runs in its own process with its real data plane: every bound inbound address gets
 // UDP and TCP listeners before it is ACTIVE. PostgreSQL uses BENCH_PG_URL (default
 // postgres://postgres@127.0.0.1:5432/test) and a fresh schema.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { Pool } from 'undici';
+import { freshDatabase, pct, startNode, startServe, stopProcess } from './lib.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,7 +30,6 @@ const STORED = Number(args.endpoints);
 const SECONDS = Number(args.seconds);
 const CONCURRENCY = args.concurrency!.split(',').map(Number);
 const MAX_C = Math.max(...CONCURRENCY);
-const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const API_PORT = 18053;
 const TRIVIAL_PORT = 18099;
 /** The server's log level: at info it writes one line per request, as in production. */
@@ -41,51 +39,7 @@ const PROJECT = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 const SEED_SUBNET = '6f1c0e2a-0000-4000-8000-0000000000e1';
 const CYCLE_SUBNET = '6f1c0e2a-0000-4000-8000-0000000000e2';
 
-const pct = (xs: number[], p: number) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
 const ms = (x: number) => `${x.toFixed(2)} ms`;
-
-/** Starts a node process; resolves when its output matches `ready`, or at once when `ready` is null. */
-function startProcess(cmd: string[], ready: RegExp | null): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, cmd, { stdio: ['ignore', 'pipe', 'pipe'] });
-    if (ready === null) resolve(child);
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (ready?.test(out)) resolve(child);
-    };
-    child.stdout!.on('data', (d: Buffer) => (out.length < 100_000 ? onData(d) : undefined));
-    child.stderr!.on('data', (d: Buffer) => (out.length < 100_000 ? onData(d) : undefined));
-    // Keep draining after ready (request logs), so the child never blocks on a full pipe.
-    child.stdout!.resume();
-    child.stderr!.resume();
-    child.on('exit', (code) => reject(new Error(`process exited (${code}) before ready:\n${out.slice(-2000)}`)));
-  });
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  await new Promise<void>((resolve) => {
-    child.removeAllListeners('exit');
-    child.on('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
-async function waitHealthy(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`server on port ${port} did not become healthy`);
-}
 
 class Client {
   readonly pool: Pool;
@@ -190,7 +144,7 @@ async function timeRequests(c: Client, path: string, n: number): Promise<number[
 }
 
 async function trivialCeiling(seconds: number, concurrency: number): Promise<number> {
-  const server = await startProcess(['--import', 'tsx', 'bench/trivial-server.ts', String(TRIVIAL_PORT)], /ready/);
+  const server = await startNode(['--import', 'tsx', 'bench/trivial-server.ts', String(TRIVIAL_PORT)], /ready/);
   const c = new Client(TRIVIAL_PORT, concurrency);
   try {
     const deadline = performance.now() + seconds * 1000;
@@ -213,18 +167,7 @@ async function trivialCeiling(seconds: number, concurrency: number): Promise<num
 async function benchDatabase(kind: 'sqlite' | 'postgres', ceiling: number): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'vpcdns-bench-'));
   const lines: string[] = [];
-  let db = join(dir, 'bench.sqlite');
-  let schema = '';
-  if (kind === 'postgres') {
-    schema = `bench_${randomBytes(4).toString('hex')}`;
-    const client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    await client.query(`create schema ${schema}`);
-    await client.end();
-    const u = new URL(PG_URL);
-    u.searchParams.set('options', `-c search_path=${schema}`);
-    db = u.toString();
-  }
+  const database = await freshDatabase(kind, dir);
   const config = {
     region: 'ap-southeast-1',
     dns: { enabled: args.dataplane !== 'off' },
@@ -246,11 +189,9 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', ceiling: number): Prom
     ],
   };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
-  const server = await startProcess(
-    [...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', 'src/main.ts', 'serve', '--config', join(dir, 'config.json'), '--db', db, '--listen', `127.0.0.1:${API_PORT}`, '--dns-port', '15353', '--log-level', LOG_LEVEL],
-    null,
-  );
-  await waitHealthy(API_PORT);
+  const server = await startServe(['--config', join(dir, 'config.json'), '--db', database.url, '--dns-port', '15353', '--log-level', LOG_LEVEL], API_PORT, {
+    nodeArgs: (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  });
   const c = new Client(API_PORT, MAX_C);
   try {
     const cycleEps: string[] = [];
@@ -297,12 +238,7 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', ceiling: number): Prom
     await c.close();
     await stopProcess(server);
     rmSync(dir, { recursive: true, force: true });
-    if (schema) {
-      const client = new pg.Client({ connectionString: PG_URL });
-      await client.connect();
-      await client.query(`drop schema ${schema} cascade`);
-      await client.end();
-    }
+    await database.drop();
   }
   return lines;
 }

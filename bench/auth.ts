@@ -8,15 +8,14 @@
 // anew for every request (vpcdns's signer, which matches the SDK byte for byte), as a real client does; and signed
 // once a second, which leaves the client's signing out and shows what verification costs the server (every request
 // is still verified in full: HMAC, date window, key lookup and decryption).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { Pool } from 'undici';
+import { freshDatabase, pct, startServe, stopProcess } from './lib.ts';
 import { signRequestHeaders, verifyRequest } from '../src/auth/aksk.ts';
 import { SecretBox } from '../src/auth/secret-box.ts';
 
@@ -31,7 +30,6 @@ const { values: args } = parseArgs({
 const SECONDS = Number(args.seconds);
 const ROUNDS = Number(args.rounds);
 const CONCURRENCY = Number(args.concurrency);
-const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const API_PORT = 18054;
 const ORIGIN = `http://127.0.0.1:${API_PORT}`;
 const PROJECT = 'cccccccccccccccccccccccccccccccc';
@@ -39,33 +37,6 @@ const TOKEN = `bench-${randomBytes(16).toString('hex')}`;
 const AK = 'AKBENCH0000000000001';
 const SK = randomBytes(20).toString('hex');
 const SUBNET = '6f1c0e2a-0000-4000-8000-0000000000f1';
-
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
-
-function startServer(cmd: string[], env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, cmd, { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let out = '';
-    const onData = (d: Buffer) => {
-      if (out.length > 100_000) return;
-      out += d.toString();
-      if (out.includes('vpcdns is serving')) resolve(child);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.stdout!.resume();
-    child.stderr!.resume();
-    child.on('exit', (code) => reject(new Error(`server exited (${code}) before serving:\n${out.slice(-2000)}`)));
-  });
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  await new Promise<void>((resolve) => {
-    child.removeAllListeners('exit');
-    child.on('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
 
 type Mode = 'token' | 'signed' | 'presigned';
 const MODES: Mode[] = ['token', 'signed', 'presigned'];
@@ -139,18 +110,7 @@ function verificationCost(): string[] {
 
 async function benchDatabase(kind: 'sqlite' | 'postgres'): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'vpcdns-bench-auth-'));
-  let db = join(dir, 'bench.sqlite');
-  let schema = '';
-  if (kind === 'postgres') {
-    schema = `bench_${randomBytes(4).toString('hex')}`;
-    const client = new pg.Client({ connectionString: PG_URL });
-    await client.connect();
-    await client.query(`create schema ${schema}`);
-    await client.end();
-    const u = new URL(PG_URL);
-    u.searchParams.set('options', `-c search_path=${schema}`);
-    db = u.toString();
-  }
+  const database = await freshDatabase(kind, dir);
   writeFileSync(
     join(dir, 'config.json'),
     JSON.stringify({
@@ -169,9 +129,9 @@ async function benchDatabase(kind: 'sqlite' | 'postgres'): Promise<string[]> {
       ],
     }),
   );
-  const server = await startServer([
-    '--import', 'tsx', 'src/main.ts', 'serve', '--config', join(dir, 'config.json'), '--db', db, '--listen', `127.0.0.1:${API_PORT}`, '--log-level', 'info',
-  ], { ...process.env, VPCDNS_SECRET_KEY_FILE: join(dir, 'secret.key') });
+  const server = await startServe(['--config', join(dir, 'config.json'), '--db', database.url, '--log-level', 'info'], API_PORT, {
+    env: { ...process.env, VPCDNS_SECRET_KEY_FILE: join(dir, 'secret.key') },
+  });
   const pool = new Pool(ORIGIN, { connections: CONCURRENCY, pipelining: 1 });
   const lines: string[] = [];
   try {
@@ -215,14 +175,9 @@ async function benchDatabase(kind: 'sqlite' | 'postgres'): Promise<string[]> {
     }
   } finally {
     await pool.close();
-    await stopServer(server);
+    await stopProcess(server);
     rmSync(dir, { recursive: true, force: true });
-    if (schema) {
-      const client = new pg.Client({ connectionString: PG_URL });
-      await client.connect();
-      await client.query(`drop schema ${schema} cascade`);
-      await client.end();
-    }
+    await database.drop();
   }
   return lines;
 }
