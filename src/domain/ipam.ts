@@ -67,10 +67,6 @@ export function isNetworkOrBroadcast(c: Cidr, ip: string): boolean {
  * platform services. A caller may still ask for .2 or .3 explicitly; only network, broadcast and
  * the gateway are refused then (docs/ipam.md).
  */
-export function isAutoReserved(c: Cidr, gatewayIp: string | null, n: number): boolean {
-  return makeReservedCheck(c, gatewayIp)(n);
-}
-
 function makeReservedCheck(c: Cidr, gatewayIp: string | null): (n: number) => boolean {
   const gateway = gatewayIp === null ? -1 : ipToInt(gatewayIp);
   const last = c.base + c.size - 1;

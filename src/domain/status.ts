@@ -3,7 +3,6 @@
 export const STATUSES = ['PENDING_CREATE', 'PENDING_UPDATE', 'PENDING_DELETE', 'ACTIVE', 'ERROR'] as const;
 export type Status = (typeof STATUSES)[number];
 
-export const PENDING_STATUSES: readonly Status[] = ['PENDING_CREATE', 'PENDING_UPDATE', 'PENDING_DELETE'];
 export const isPending = (s: Status): boolean => s.startsWith('PENDING_');
 
 /** The terminal pseudo-status of a row the reconciler removes. */

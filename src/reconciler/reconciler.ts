@@ -250,7 +250,7 @@ export class Reconciler {
   }
 
   /** Addresses in ERROR are retried each sweep: an address added to the host later becomes ACTIVE. */
-  private async retryErrored(): Promise<void> {
+  async retryErrored(): Promise<void> {
     const errored = await this.o.store.addresses.listErrored();
     const touched = new Set<string>();
     for (const a of errored) {

@@ -110,9 +110,11 @@ export class EndpointService {
     return ep;
   }
 
-  listEndpoints(p: Principal, filter: EndpointFilter & { direction?: unknown }, page: Page) {
-    if (!isDirection(filter.direction)) throw invalidDirection(filter.direction);
-    return this.deps.store.endpoints.find(p.projectId, filter, page);
+  /** E2: `direction` is required (the SDKs send it); a missing or unknown one is DNS.1503. */
+  listEndpoints(p: Principal, filter: Omit<EndpointFilter, 'direction'> & { direction?: string }, page: Page) {
+    const { direction } = filter;
+    if (!isDirection(direction)) throw invalidDirection(direction);
+    return this.deps.store.endpoints.find(p.projectId, { ...filter, direction }, page);
   }
 
   /** E4: only the name changes; it needs no data-plane work, so the status is kept. */

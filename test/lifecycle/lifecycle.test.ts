@@ -106,7 +106,7 @@ for (const db of DATABASES) {
       try {
         assert.equal((await second.req('GET', `/v2.1/endpoints/${ep.id}`)).body.endpoint.status, 'ERROR');
         provisioner.failing.clear();
-        await (second.sys.reconciler as any).retryErrored();
+        await second.sys.reconciler.retryErrored();
         assert.equal((await second.req('GET', `/v2.1/endpoints/${ep.id}`)).body.endpoint.status, 'ACTIVE');
       } finally {
         await second.close();

@@ -1,6 +1,6 @@
 // The one error renderer: AppError, schema failures and framework errors all leave in the wire shape.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ERROR_CATALOG, bodyTooLarge, emptyRequest, invalidRequest, routeNotFound, unsupportedMediaType, type ErrorCode } from '../../domain/errors.ts';
+import { AppError, bodyTooLarge, emptyRequest, invalidRequest, routeNotFound, unsupportedMediaType, type ErrorCode } from '../../domain/errors.ts';
 
 interface SchemaIssue {
   instancePath: string;
@@ -97,4 +97,3 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
   app.setNotFoundHandler((request, reply) => sendError(reply, request, routeNotFound(request.method, request.url.split('?')[0]!)));
 }
 
-export const catalogCodes = Object.keys(ERROR_CATALOG) as ErrorCode[];

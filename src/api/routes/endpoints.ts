@@ -36,7 +36,7 @@ export const endpointRoutes =
       async (req) => {
         const { direction, vpc_id, name } = req.query;
         const page = parsePage(req.query);
-        const result = await endpoints.listEndpoints(principalOf(req), { direction: direction as 'inbound', vpcId: vpc_id, name }, page);
+        const result = await endpoints.listEndpoints(principalOf(req), { direction, vpcId: vpc_id, name }, page);
         return { endpoints: result.items.map(endpointView), metadata: { total_count: result.total } };
       },
     );
