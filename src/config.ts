@@ -1,5 +1,6 @@
 // The only place the configuration file, command-line settings and environment variables are read.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -98,6 +99,7 @@ export const ConfigFileSchema = Type.Object(
           max_hops: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
           forward_tcp_over_tcp: Type.Optional(Type.Boolean()),
           tcp_idle_timeout_ms: Type.Optional(Type.Integer({ minimum: 100 })),
+          workers: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
         },
         { additionalProperties: false },
       ),
@@ -141,6 +143,8 @@ export interface DnsSettings {
   maxHops?: number;
   forwardTcpOverTcp?: boolean;
   tcpIdleTimeoutMs?: number;
+  /** DNS worker processes; 1 serves DNS inside the main process (docs/dataplane.md). */
+  workers: number;
 }
 
 export interface RateSetting {
@@ -206,6 +210,7 @@ export interface CliSettings {
   listen?: string;
   db?: string;
   dnsPort?: string;
+  dnsWorkers?: string;
   logLevel?: string;
   logPretty?: boolean;
 }
@@ -249,6 +254,9 @@ export function loadConfig(cli: CliSettings, env: NodeJS.ProcessEnv = process.en
   const dnsPortText = cli.dnsPort ?? env.VPCDNS_DNS_PORT;
   const dnsPort = dnsPortText !== undefined ? Number(dnsPortText) : (file.dns?.port ?? DEFAULTS.dnsPort);
   if (!Number.isInteger(dnsPort) || dnsPort < 1 || dnsPort > 65535) throw new Error(`--dns-port must be 1-65535, got ${dnsPortText}`);
+  const workersText = cli.dnsWorkers ?? env.VPCDNS_DNS_WORKERS;
+  const workers = workersText !== undefined ? Number(workersText) : (file.dns?.workers ?? availableParallelism());
+  if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new Error(`--dns-workers must be 1-256, got ${workersText}`);
   const db = cli.db ?? env.DATABASE_URL ?? file.db ?? DEFAULTS.db;
   const logLevel = cli.logLevel ?? env.VPCDNS_LOG_LEVEL ?? file.log_level ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
@@ -277,6 +285,7 @@ export function loadConfig(cli: CliSettings, env: NodeJS.ProcessEnv = process.en
       maxHops: file.dns?.max_hops,
       forwardTcpOverTcp: file.dns?.forward_tcp_over_tcp,
       tcpIdleTimeoutMs: file.dns?.tcp_idle_timeout_ms,
+      workers,
     },
     auth: authSettings(file.auth, db, env),
     projects: file.projects ?? [],

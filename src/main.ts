@@ -4,12 +4,14 @@ import type { Logger } from 'pino';
 import { adminCommand } from './cli/admin.ts';
 import { clientCommands, usageExitCodes } from './cli/client-commands.ts';
 import { loadConfig, type CliSettings, type Config } from './config.ts';
+import { ClusterDataPlane } from './dataplane/cluster.ts';
 import { DataPlane } from './dataplane/data-plane.ts';
 import { dataPlaneProvisioner } from './reconciler/dataplane-provisioner.ts';
 import { controlPlaneOnlyProvisioner } from './reconciler/provisioner.ts';
 import { makeLogger } from './logging.ts';
 import { DEMO } from './services/bootstrap.ts';
 import { loadSecretKey } from './services/secret-key.ts';
+import { checkListeners } from './readiness.ts';
 import { openStore } from './store/open.ts';
 import { createSystem, type System } from './system.ts';
 
@@ -22,20 +24,7 @@ export async function serve(cli: CliSettings): Promise<System> {
   const secretKey = await loadSecretKey(config.auth, store);
   if (secretKey.created) log.info({ file: secretKey.created }, 'created the key that seals access-key secrets: keep it with the database');
   if (secretKey.warning) log.warn(secretKey.warning);
-  const d = config.dns;
-  const dataPlane = d.enabled
-    ? new DataPlane({
-        port: d.port,
-        log: log.child({ component: 'dataplane' }),
-        cacheSize: d.cacheSize,
-        queryTimeoutMs: d.queryTimeoutMs,
-        maxAttempts: d.maxAttempts,
-        maxInFlight: d.maxInFlight,
-        maxHops: d.maxHops,
-        forwardTcpOverTcp: d.forwardTcpOverTcp,
-        tcpIdleTimeoutMs: d.tcpIdleTimeoutMs,
-      })
-    : null;
+  const dataPlane = config.dns.enabled ? await startDataPlane(config, log) : null;
   // Ready for traffic once the API and the DNS listeners the database asks for are bound; not while shutting down.
   let serving: 'starting' | 'serving' | 'shutting down' = 'starting';
   const sys = await createSystem({
@@ -46,8 +35,9 @@ export async function serve(cli: CliSettings): Promise<System> {
     httpLog: true,
     metrics: { process: true, ...(dataPlane ? { dataPlane: () => dataPlane.stats() } : {}) },
     readiness: {
-      listeners: () => {
+      listeners: async () => {
         if (serving !== 'serving') throw new Error(serving);
+        if (dataPlane) await checkListeners(dataPlane, store);
       },
     },
     secrets: secretKey.box,
@@ -115,7 +105,7 @@ export async function serve(cli: CliSettings): Promise<System> {
  * served on the same port and resolves in the VPC's context. A failure is logged, not fatal: the API and
  * the endpoints' listeners keep working.
  */
-async function bindVpcResolvers(dataPlane: DataPlane, config: Config, log: Logger): Promise<void> {
+async function bindVpcResolvers(dataPlane: DnsDataPlane, config: Config, log: Logger): Promise<void> {
   for (const vpc of config.vpcs) {
     if (!vpc.resolver_ip) continue;
     try {
@@ -127,6 +117,28 @@ async function bindVpcResolvers(dataPlane: DataPlane, config: Config, log: Logge
   }
 }
 
+/** The DNS data plane: in this process, or spread over worker processes (dns.workers > 1). */
+type DnsDataPlane = DataPlane | ClusterDataPlane;
+
+async function startDataPlane(config: Config, log: Logger): Promise<DnsDataPlane> {
+  const d = config.dns;
+  const options = {
+    port: d.port,
+    cacheSize: d.cacheSize,
+    queryTimeoutMs: d.queryTimeoutMs,
+    maxAttempts: d.maxAttempts,
+    maxInFlight: d.maxInFlight,
+    maxHops: d.maxHops,
+    forwardTcpOverTcp: d.forwardTcpOverTcp,
+    tcpIdleTimeoutMs: d.tcpIdleTimeoutMs,
+  };
+  const dlog = log.child({ component: 'dataplane' });
+  if (d.workers <= 1) return new DataPlane({ ...options, log: dlog });
+  const plane = await ClusterDataPlane.start({ workers: d.workers, init: { options, logLevel: config.logLevel }, log: dlog });
+  dlog.info({ workers: d.workers }, 'DNS workers started');
+  return plane;
+}
+
 export function buildCli(): Command {
   const program = new Command('vpcdns').description('Self-hosted VPC DNS resolver service (Huawei Cloud DNS compatible API)');
   program
@@ -136,6 +148,7 @@ export function buildCli(): Command {
     .option('--db <path-or-url>', 'SQLite file, :memory:, or postgres:// URL (default ./data/vpcdns.sqlite; DATABASE_URL also works)')
     .option('--config <file>', 'YAML or JSON configuration file (VPCDNS_CONFIG also works)')
     .option('--dns-port <port>', 'port of every DNS listener (default 53)')
+    .option('--dns-workers <n>', 'DNS worker processes; 1 serves DNS in the main process (default: number of cores)')
     .option('--log-level <level>', 'trace, debug, info, warn, error (default info)')
     .option('--log-pretty', 'human-readable logs for a terminal')
     .action(async (opts: CliSettings) => {

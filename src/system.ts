@@ -51,13 +51,14 @@ export interface SystemOptions {
   /** Where routing goes when what is ACTIVE changes (the data plane); none: routing is not served. */
   routing?: { target: RoutingTarget; settings: RoutingSettings };
   /** What /metrics adds to the API and reconciler figures: the data plane's counters, process figures (main turns them on). */
-  metrics?: { dataPlane?: () => DataPlaneStats; process?: boolean };
+  metrics?: { dataPlane?: () => DataPlaneStats | Promise<DataPlaneStats>; process?: boolean };
   /** Readiness checks beyond the database and the reconciler (main: listeners bound). */
   readiness?: ReadinessChecks;
 }
 
 export interface RoutingTarget {
-  setVpcs(vpcs: readonly VpcContext[]): void;
+  /** May resolve later (worker processes); the refresh waits for it. */
+  setVpcs(vpcs: readonly VpcContext[]): void | Promise<void>;
 }
 
 export interface System {
@@ -84,7 +85,7 @@ export async function createSystem(o: SystemOptions): Promise<System> {
   const routing = o.routing;
   const refreshRouting = coalesce(
     async () => {
-      if (routing) routing.target.setVpcs(await buildVpcContexts(o.store, routing.settings));
+      if (routing) await routing.target.setVpcs(await buildVpcContexts(o.store, routing.settings));
     },
     (e) => o.log.error({ err: e }, 'routing refresh failed'),
   );

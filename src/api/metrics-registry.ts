@@ -1,6 +1,6 @@
 // The Prometheus metrics of one vpcdns: API requests, reconciler and data-plane figures, read from their sources at scrape time.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { LATENCY_BOUNDS, type DataPlaneStats, type LatencyHistogram } from '../dataplane/stats.ts';
+import { LATENCY_BOUNDS, emptyStats, type DataPlaneStats, type LatencyHistogram } from '../dataplane/stats.ts';
 import type { ReconcilerStats } from '../reconciler/reconciler.ts';
 
 /** Rows waiting in a PENDING_* status, by kind (address, endpoint, rule, association). */
@@ -14,7 +14,8 @@ export interface MetricsSources {
     pending?: () => Promise<PendingCounts>;
   };
   /** The data plane's counters (absent on an API-only node). */
-  dataPlane?: () => DataPlaneStats;
+  /** The data plane's counters (a promise when they are gathered from worker processes). */
+  dataPlane?: () => DataPlaneStats | Promise<DataPlaneStats>;
   /** Process and Node.js figures (CPU, memory, event loop); the server turns them on, tests leave them off. */
   process?: boolean;
   version?: string;
@@ -51,6 +52,7 @@ export class MetricsRegistry {
   private readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   private readonly transitions: Histogram<'kind' | 'to'>;
   private dataPlaneSnapshot: DataPlaneStats | null = null;
+  private static readonly noDataPlane: DataPlaneStats = emptyStats();
 
   constructor(private readonly sources: MetricsSources = {}) {
     const registers = [this.registry];
@@ -90,8 +92,9 @@ export class MetricsRegistry {
   }
 
   /** The exposition text, with every source read now. */
-  render(): Promise<string> {
-    this.dataPlaneSnapshot = null;
+  async render(): Promise<string> {
+    const dp = this.sources.dataPlane;
+    this.dataPlaneSnapshot = dp ? await dp() : null;
     return this.registry.metrics();
   }
 
@@ -122,7 +125,7 @@ export class MetricsRegistry {
     const dp = this.sources.dataPlane;
     if (!dp) return;
     // One snapshot per scrape (taken by render()), shared by every metric below.
-    const s = () => (this.dataPlaneSnapshot ??= dp());
+    const s = (): DataPlaneStats => this.dataPlaneSnapshot ?? MetricsRegistry.noDataPlane;
     this.gauge('vpcdns_dns_listeners', 'DNS listeners bound (an address with its UDP socket and TCP server)', () => s().listeners);
     this.copied('vpcdns_dns_queries_total', 'DNS messages received on listeners, parsable or not', () => s().queries);
     this.copiedBy('vpcdns_dns_answers_total', 'DNS answers sent to clients, by rcode', 'rcode', () => s().answersByRcode);
@@ -134,6 +137,16 @@ export class MetricsRegistry {
       collect() {
         this.reset();
         for (const [vpc_id, byRcode] of Object.entries(s().answersByVpc)) for (const [rcode, n] of Object.entries(byRcode)) this.inc({ vpc_id, rcode }, n);
+      },
+    });
+    new Counter({
+      name: 'vpcdns_dns_endpoint_answers_total',
+      help: 'DNS answers sent to clients, by the inbound endpoint whose address received the query, and rcode',
+      labelNames: ['endpoint_id', 'rcode'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [endpoint_id, byRcode] of Object.entries(s().answersByEndpoint)) for (const [rcode, n] of Object.entries(byRcode)) this.inc({ endpoint_id, rcode }, n);
       },
     });
     this.copiedBy('vpcdns_dns_endpoint_forwarded_total', 'Queries forwarded through rules, by the endpoint they leave from', 'endpoint_id', () => s().forwardedByEndpoint);

@@ -53,6 +53,27 @@ describe('PacketCache', () => {
     assert.ok(cache.get(c));
   });
 
+  it('keeps an entry in use while many others come and go (large capacity, refreshed lazily)', () => {
+    const cache = new PacketCache(100, new ManualClock());
+    const hot = store(cache, 'v', 'hot.example', 300);
+    for (let i = 0; i < 1000; i++) {
+      store(cache, 'v', `n${i}.example`, 300);
+      assert.ok(cache.get(hot), `evicted after ${i} insertions`);
+    }
+    assert.ok(cache.size <= 100 && cache.size >= 98, `size ${cache.size}`); // bounded; evicted in batches of capacity/64
+    // The least recently used still goes first: an old entry not read since is gone.
+    assert.equal(cache.get(cacheKey('v', 'n0.example', 1, 1, false, false)), undefined);
+  });
+
+  it('evicts in least-recently-used order once an old entry is read again', () => {
+    const cache = new PacketCache(8, new ManualClock());
+    const keys = Array.from({ length: 8 }, (_, i) => store(cache, 'v', `k${i}.example`, 300));
+    assert.ok(cache.get(keys[0]!)); // the oldest, read again: now the newest
+    store(cache, 'v', 'new.example', 300);
+    assert.ok(cache.get(keys[0]!));
+    assert.equal(cache.get(keys[1]!), undefined);
+  });
+
   it('flushes one VPC and keeps the others', () => {
     const cache = new PacketCache(10, new ManualClock());
     const a = store(cache, 'v1', 'a.example', 300);

@@ -62,10 +62,28 @@ export interface DataPlaneOptions {
   udpRecvBufferBytes?: number;
   /** Bytes a query log file may have waiting before lines are dropped (default 4 MiB). */
   queryLogMaxBufferBytes?: number;
+  /** 4 bytes naming this vpcdns in the loop-detection option (default random); the workers of one cluster share it. */
+  instanceId?: Buffer;
+  /** Listener sockets shared with other cluster workers (set in worker processes; TCP is then not exclusive). */
+  sharedListeners?: boolean;
+}
+
+/** Checks that ip can be a source address (binds a UDP socket to ip:0 and closes it). */
+export function probeSourceAddress(ip: string): Promise<void> {
+  if (net.isIP(ip) === 0) return Promise.reject(new Error(`cannot use ${ip} as a source address: not an IP address`));
+  return new Promise((resolve, reject) => {
+    const socket = dgram.createSocket(net.isIPv6(ip) ? 'udp6' : 'udp4');
+    socket.once('error', (err) => {
+      socket.close();
+      reject(new Error(bindErrorMessage(ip, 0, 'udp', err).replace(/^cannot bind/, 'cannot use source address')));
+    });
+    socket.bind({ address: ip, port: 0, exclusive: true }, () => socket.close(() => resolve()));
+  });
 }
 
 interface Bound {
   readonly vpcId: string;
+  readonly endpointId: string | null;
   readonly listener: Listener;
 }
 
@@ -82,6 +100,7 @@ export class DataPlane {
   /** Per address, the tail of the bind/unbind operations queued on it. */
   private readonly ops = new Map<string, Promise<unknown>>();
   private routing = new Map<string, VpcRouting>();
+  private readonly instanceId: Buffer;
   private closed = false;
 
   constructor(private readonly opts: DataPlaneOptions) {
@@ -98,7 +117,9 @@ export class DataPlane {
       () => this.clock.now(),
     );
     this.queryLog = new QueryLogWriter(opts.queryLogMaxBufferBytes ?? 4 * 1024 * 1024, opts.log);
-    const instanceId = randomBytes(4);
+    const instanceId = opts.instanceId ?? randomBytes(4);
+    if (instanceId.length !== 4) throw new Error('instanceId must be 4 bytes');
+    this.instanceId = instanceId;
     const forwarder = new Forwarder(
       {
         timeoutMs,
@@ -129,8 +150,16 @@ export class DataPlane {
     );
   }
 
-  /** Binds UDP and TCP on ip:port for an inbound address of vpcId; idempotent for the same ip and VPC. */
-  bindListener(ip: string, vpcId: string): Promise<void> {
+  /** This process's instance id (loop detection); every worker of a cluster shares one. */
+  get instanceIdHex(): string {
+    return this.instanceId.toString('hex');
+  }
+
+  /**
+   * Binds UDP and TCP on ip:port for an inbound address of vpcId (of the inbound endpoint endpointId,
+   * which its answers are counted under; null for a VPC resolver address); idempotent for the same ip and VPC.
+   */
+  bindListener(ip: string, vpcId: string, endpointId: string | null = null): Promise<void> {
     if (net.isIP(ip) === 0) return Promise.reject(new Error(`cannot bind ${ip}: not an IP address`));
     const key = canonicalIp(ip);
     return this.serialize(key, async () => {
@@ -140,8 +169,8 @@ export class DataPlane {
         if (existing.vpcId === vpcId) return;
         throw new Error(`cannot bind ${ip}:${this.opts.port}: already bound for VPC ${existing.vpcId}`);
       }
-      const listener = await Listener.open(key, this.listenerOptions(), (msg, client) => this.resolver.handle(vpcId, msg, client));
-      this.listeners.set(key, { vpcId, listener });
+      const listener = await Listener.open(key, this.listenerOptions(), (msg, client) => this.resolver.handle(vpcId, endpointId, msg, client));
+      this.listeners.set(key, { vpcId, endpointId, listener });
       this.log?.info({ ip: key, port: this.opts.port, vpcId }, 'DNS listener bound');
     });
   }
@@ -160,15 +189,7 @@ export class DataPlane {
 
   /** Checks that ip can be a source address (binds a UDP socket to ip:0 and closes it). */
   probeSource(ip: string): Promise<void> {
-    if (net.isIP(ip) === 0) return Promise.reject(new Error(`cannot use ${ip} as a source address: not an IP address`));
-    return new Promise((resolve, reject) => {
-      const socket = dgram.createSocket(net.isIPv6(ip) ? 'udp6' : 'udp4');
-      socket.once('error', (err) => {
-        socket.close();
-        reject(new Error(bindErrorMessage(ip, 0, 'udp', err).replace(/^cannot bind/, 'cannot use source address')));
-      });
-      socket.bind({ address: ip, port: 0, exclusive: true }, () => socket.close(() => resolve()));
-    });
+    return probeSourceAddress(ip);
   }
 
   /** Replaces all VPC contexts at once; a VPC whose routing changed (or that went away) loses its cache entries. */
@@ -192,6 +213,11 @@ export class DataPlane {
     void this.queryLog.retain(files);
   }
 
+  /** The addresses with a listener bound now (canonical text). */
+  boundAddresses(): string[] {
+    return [...this.listeners.keys()];
+  }
+
   /** A snapshot of the counters. */
   stats(): DataPlaneStats {
     const s = this.counters;
@@ -199,6 +225,7 @@ export class DataPlane {
       ...s,
       answersByRcode: { ...s.answersByRcode },
       answersByVpc: Object.fromEntries(Object.entries(s.answersByVpc).map(([vpc, byRcode]) => [vpc, { ...byRcode }])),
+      answersByEndpoint: Object.fromEntries(Object.entries(s.answersByEndpoint).map(([ep, byRcode]) => [ep, { ...byRcode }])),
       forwardedByEndpoint: { ...s.forwardedByEndpoint },
       upstreamLatency: { ...s.upstreamLatency, counts: [...s.upstreamLatency.counts] },
       upstreamFailuresByReason: { ...s.upstreamFailuresByReason },
@@ -230,6 +257,7 @@ export class DataPlane {
       tcpMaxQueryBytes: o.tcpMaxQueryBytes ?? 16384,
       drainTimeoutMs: o.drainTimeoutMs ?? (o.queryTimeoutMs ?? 1500) * (o.maxAttempts ?? 3),
       udpRecvBufferBytes: o.udpRecvBufferBytes ?? 4 * 1024 * 1024,
+      shared: o.sharedListeners ?? false,
       log: this.log,
     };
   }

@@ -1,7 +1,8 @@
 // A DNS listener on one ip:port: a UDP socket and a TCP server (length framing, pipelining, idle timeout), drained on close.
-import dgram from 'node:dgram';
+import type dgram from 'node:dgram';
 import net from 'node:net';
 import type { Logger } from 'pino';
+import { createUdpSocket, familyOf } from './udp.ts';
 
 export interface ClientInfo {
   readonly address: string;
@@ -9,8 +10,8 @@ export interface ClientInfo {
   readonly transport: 'udp' | 'tcp';
 }
 
-/** Answers one message; null means send nothing. Must not throw. */
-export type QueryHandler = (msg: Buffer, client: ClientInfo) => Promise<Buffer | null>;
+/** Answers one message, at once or later; null means send nothing. Must not throw; a promise must not reject. */
+export type QueryHandler = (msg: Buffer, client: ClientInfo) => Buffer | null | Promise<Buffer | null>;
 
 export interface ListenerOptions {
   readonly port: number;
@@ -20,6 +21,8 @@ export interface ListenerOptions {
   readonly tcpMaxQueryBytes: number;
   readonly drainTimeoutMs: number;
   readonly udpRecvBufferBytes: number;
+  /** In a cluster worker: the primary holds the sockets and shares them (UDP datagrams and TCP connections spread over the workers). */
+  readonly shared: boolean;
   readonly log?: Logger;
 }
 
@@ -40,6 +43,7 @@ export function bindErrorMessage(ip: string, port: number, proto: 'udp' | 'tcp',
 
 export class Listener {
   private closing = false;
+  private udpClosed = false;
   private inFlight = 0;
   private drained: (() => void) | null = null;
   private readonly connections = new Set<net.Socket>();
@@ -80,19 +84,33 @@ export class Listener {
 
   private onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.closing) return;
+    const client: ClientInfo = { address: rinfo.address, port: rinfo.port, transport: 'udp' };
+    let result: Buffer | null | Promise<Buffer | null>;
+    try {
+      result = this.handler(msg, client);
+    } catch (err) {
+      this.opts.log?.error({ err }, 'query handler failed');
+      return;
+    }
+    if (!(result instanceof Promise)) {
+      // Answered at once (cache hit, refusal): no promise, no completion callback. An unconnected UDP
+      // send reports failures through the socket's 'error' event, which is logged.
+      if (result !== null) this.sendUdp(result, rinfo);
+      return;
+    }
     // The send happens inside the tracked work, so a draining close() waits for it.
-    const work = this.handler(msg, { address: rinfo.address, port: rinfo.port, transport: 'udp' }).then(
-      (reply) =>
-        new Promise<void>((resolve) => {
-          if (reply === null) return resolve();
-          try {
-            this.udp.send(reply, rinfo.port, rinfo.address, () => resolve()); // closing cancels unsent datagrams
-          } catch {
-            resolve(); // the socket closed while the answer was being prepared (drain timeout)
-          }
-        }),
-    );
+    const work = result.then((reply) => {
+      if (reply !== null && !this.udpClosed) this.sendUdp(reply, rinfo);
+    });
     void this.track(work).catch((err: unknown) => this.opts.log?.error({ err }, 'query handler failed'));
+  }
+
+  private sendUdp(reply: Buffer, rinfo: dgram.RemoteInfo): void {
+    try {
+      this.udp.send(reply, rinfo.port, rinfo.address);
+    } catch {
+      // the socket closed while the answer was being prepared (drain timeout)
+    }
   }
 
   private onConnection(socket: net.Socket): void {
@@ -109,7 +127,7 @@ export class Listener {
     const answer = (msg: Buffer): void => {
       pending++;
       if (pending >= this.opts.tcpMaxPipelined) socket.pause();
-      const work = this.handler(msg, client).then((reply) => {
+      const work = Promise.resolve(this.handler(msg, client)).then((reply) => {
         if (reply === null || socket.destroyed || !socket.writable) return;
         const frame = Buffer.allocUnsafe(2 + reply.length);
         frame.writeUInt16BE(reply.length, 0);
@@ -161,6 +179,7 @@ export class Listener {
       });
     }
     for (const socket of this.connections) socket.destroy();
+    this.udpClosed = true;
     await new Promise<void>((resolve) => this.udp.close(() => resolve()));
     await tcpClosed;
   }
@@ -168,7 +187,7 @@ export class Listener {
 
 function bindUdp(ip: string, opts: ListenerOptions): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
-    const udp = dgram.createSocket(net.isIPv6(ip) ? 'udp6' : 'udp4');
+    const udp = createUdpSocket(familyOf(ip));
     const onError = (err: Error): void => {
       try {
         udp.close();
@@ -199,7 +218,7 @@ function listenTcp(ip: string, opts: ListenerOptions): Promise<net.Server> {
       reject(new Error(bindErrorMessage(ip, opts.port, 'tcp', err)));
     };
     server.once('error', onError);
-    server.listen({ host: ip, port: opts.port, exclusive: true }, () => {
+    server.listen({ host: ip, port: opts.port, exclusive: !opts.shared }, () => {
       server.off('error', onError);
       resolve(server);
     });

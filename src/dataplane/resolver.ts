@@ -9,7 +9,7 @@ import type { ClientInfo } from './listeners.ts';
 import type { QueryLogWriter } from './query-log.ts';
 import { scanReplyForCache } from './reply-scan.ts';
 import type { TtlLimits } from './reply-scan.ts';
-import type { RouteTable } from './route-table.ts';
+import type { Route, RouteTable } from './route-table.ts';
 import { rcodeName, typeName } from './stats.ts';
 import type { DataPlaneStats } from './stats.ts';
 import type { VpcContext } from './types.ts';
@@ -57,9 +57,12 @@ export class Resolver {
     this.routing = routing;
   }
 
-  /** Answers one message that arrived on a listener of vpcId. Never throws; null means drop. */
-  async handle(vpcId: string, msg: Buffer, client: ClientInfo): Promise<Buffer | null> {
-    const started = performance.now();
+  /**
+   * Answers one message that arrived on a listener of vpcId. Never throws (a returned promise never
+   * rejects); null means drop. Answers made without waiting (cache hits, refusals, errors) come back
+   * synchronously, so the listener can send them at once: only forwarded queries pay for promises.
+   */
+  handle(vpcId: string, endpointId: string | null, msg: Buffer, client: ClientInfo): Buffer | null | Promise<Buffer | null> {
     this.stats.queries++;
     const parsed = parseQuery(msg);
     if (parsed.kind === 'drop') {
@@ -68,20 +71,42 @@ export class Resolver {
     }
     if (parsed.kind === 'error') {
       this.opts.log?.debug({ client: client.address, reason: parsed.reason }, 'bad query');
-      this.count(parsed.rcode, vpcId);
+      this.count(parsed.rcode, vpcId, endpointId);
       return buildErrorResponse(msg, parsed.rcode, parsed.questionEnd, false);
     }
     const query = parsed.query;
     const routing = this.routing.get(vpcId);
-    let answer: Answer;
+    const started = routing?.vpc.queryLog !== undefined ? performance.now() : 0;
+    let answer: Answer | Promise<Answer>;
     try {
-      answer = await this.answer(routing, vpcId, msg, query, client);
+      answer = this.answer(routing, vpcId, msg, query, client);
     } catch (err) {
-      this.opts.log?.error({ err }, 'query failed unexpectedly');
-      answer = { reply: this.local(msg, query, RCODE.SERVFAIL), ruleId: null, upstream: null };
+      answer = this.failed(err, msg, query);
     }
+    if (!(answer instanceof Promise)) return this.finish(answer, routing, vpcId, endpointId, query, client, started);
+    return answer.then(
+      (a) => this.finish(a, routing, vpcId, endpointId, query, client, started),
+      (err: unknown) => this.finish(this.failed(err, msg, query), routing, vpcId, endpointId, query, client, started),
+    );
+  }
+
+  private failed(err: unknown, msg: Buffer, query: ParsedQuery): Answer {
+    this.opts.log?.error({ err }, 'query failed unexpectedly');
+    return { reply: this.local(msg, query, RCODE.SERVFAIL), ruleId: null, upstream: null };
+  }
+
+  /** Counts the answer and writes its query-log line. */
+  private finish(
+    answer: Answer,
+    routing: VpcRouting | undefined,
+    vpcId: string,
+    endpointId: string | null,
+    query: ParsedQuery,
+    client: ClientInfo,
+    started: number,
+  ): Buffer {
     const rcode = rcodeOf(answer.reply);
-    this.count(rcode, vpcId);
+    this.count(rcode, vpcId, endpointId);
     const destination = routing?.vpc.queryLog;
     if (destination !== undefined) {
       this.queryLog.write(destination.file, {
@@ -102,7 +127,8 @@ export class Resolver {
     return answer.reply;
   }
 
-  private async answer(routing: VpcRouting | undefined, vpcId: string, msg: Buffer, query: ParsedQuery, client: ClientInfo): Promise<Answer> {
+  /** Synchronous up to a cache miss; a forwarded query returns a promise. */
+  private answer(routing: VpcRouting | undefined, vpcId: string, msg: Buffer, query: ParsedQuery, client: ClientInfo): Answer | Promise<Answer> {
     if (query.edns !== null) {
       const via = viaPath(msg, query);
       if (via.length > 0 && (via.includes(this.opts.instanceIdHex) || via.length >= this.opts.maxHops)) {
@@ -133,6 +159,20 @@ export class Resolver {
       this.stats.overflows++;
       return { reply: this.local(msg, query, RCODE.SERVFAIL), ruleId, upstream: null };
     }
+    return this.forward(routing, route, vpcId, msg, query, client, key, maxSize, ruleId);
+  }
+
+  private async forward(
+    routing: VpcRouting,
+    route: Exclude<Route, { kind: 'none' }>,
+    vpcId: string,
+    msg: Buffer,
+    query: ParsedQuery,
+    client: ClientInfo,
+    key: string,
+    maxSize: number,
+    ruleId: string | null,
+  ): Promise<Answer> {
     this.stats.inFlight++;
     if (route.kind === 'rule') this.stats.forwardedByEndpoint[route.rule.endpointId] = (this.stats.forwardedByEndpoint[route.rule.endpointId] ?? 0) + 1;
     let outcome;
@@ -162,10 +202,14 @@ export class Resolver {
     return buildErrorResponse(msg, rcode, query.questionEnd, query.edns !== null, doBit);
   }
 
-  private count(rcode: number, vpcId: string): void {
+  private count(rcode: number, vpcId: string, endpointId: string | null): void {
     const name = rcodeName(rcode);
     this.stats.answersByRcode[name] = (this.stats.answersByRcode[name] ?? 0) + 1;
     const byVpc = (this.stats.answersByVpc[vpcId] ??= {});
     byVpc[name] = (byVpc[name] ?? 0) + 1;
+    if (endpointId !== null) {
+      const byEndpoint = (this.stats.answersByEndpoint[endpointId] ??= {});
+      byEndpoint[name] = (byEndpoint[name] ?? 0) + 1;
+    }
   }
 }

@@ -7,6 +7,8 @@ export interface DataPlaneStats {
   answersByRcode: Record<string, number>;
   /** The same answers by the VPC of the listener, then by rcode name. */
   answersByVpc: Record<string, Record<string, number>>;
+  /** The same answers by the inbound endpoint whose address received the query (VPC resolver addresses have none). */
+  answersByEndpoint: Record<string, Record<string, number>>;
   /** Queries sent upstream through a rule, by the rule's endpoint (the addresses they leave from). */
   forwardedByEndpoint: Record<string, number>;
   /** Time from sending an attempt to its accepted reply, successful attempts only. */
@@ -59,6 +61,7 @@ export function emptyStats(): DataPlaneStats {
     queries: 0,
     answersByRcode: {},
     answersByVpc: {},
+    answersByEndpoint: {},
     forwardedByEndpoint: {},
     upstreamLatency: { counts: new Array<number>(LATENCY_BOUNDS.length + 1).fill(0), sum: 0, count: 0 },
     dropped: 0,
@@ -93,4 +96,41 @@ const TYPE_NAMES: Record<number, string> = {
 
 export function typeName(qtype: number): string {
   return TYPE_NAMES[qtype] ?? `TYPE${qtype}`;
+}
+
+function addCounts(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
+  for (const [k, n] of Object.entries(from)) into[k] = (into[k] ?? 0) + n;
+}
+
+/** Adds the counters of several data planes (cluster workers) into one; gauges are summed too, down targets united. */
+export function mergeStats(all: readonly DataPlaneStats[]): DataPlaneStats {
+  const out = emptyStats();
+  const down = new Set<string>();
+  for (const s of all) {
+    out.queries += s.queries;
+    addCounts(out.answersByRcode, s.answersByRcode);
+    for (const [vpc, byRcode] of Object.entries(s.answersByVpc)) addCounts((out.answersByVpc[vpc] ??= {}), byRcode);
+    for (const [ep, byRcode] of Object.entries(s.answersByEndpoint)) addCounts((out.answersByEndpoint[ep] ??= {}), byRcode);
+    addCounts(out.forwardedByEndpoint, s.forwardedByEndpoint);
+    for (let i = 0; i < out.upstreamLatency.counts.length; i++) out.upstreamLatency.counts[i]! += s.upstreamLatency.counts[i] ?? 0;
+    out.upstreamLatency.sum += s.upstreamLatency.sum;
+    out.upstreamLatency.count += s.upstreamLatency.count;
+    out.dropped += s.dropped;
+    out.cacheHits += s.cacheHits;
+    out.cacheMisses += s.cacheMisses;
+    out.upstreamQueries += s.upstreamQueries;
+    out.upstreamFailures += s.upstreamFailures;
+    addCounts(out.upstreamFailuresByReason, s.upstreamFailuresByReason);
+    out.tcpRetries += s.tcpRetries;
+    out.overflows += s.overflows;
+    out.loopsDetected += s.loopsDetected;
+    out.queryLogDropped += s.queryLogDropped;
+    out.upstreamUnmatched += s.upstreamUnmatched;
+    out.inFlight += s.inFlight;
+    out.cacheEntries += s.cacheEntries;
+    out.listeners = Math.max(out.listeners, s.listeners);
+    for (const t of s.downTargets) down.add(t);
+  }
+  out.downTargets = [...down].sort();
+  return out;
 }

@@ -1,7 +1,7 @@
 // UDP exchanges with upstreams: a few sockets per source address, random ids, strict reply matching, one deadline sweep.
-import dgram from 'node:dgram';
-import net from 'node:net';
+import type dgram from 'node:dgram';
 import type { Logger } from 'pino';
+import { createUdpSocket, familyOf } from './udp.ts';
 import { randomIndex, randomQueryId } from './query-id.ts';
 import type { UpstreamTarget } from './types.ts';
 import { HEADER_SIZE, isResponse, questionMatches } from './wire.ts';
@@ -54,7 +54,7 @@ export class UdpUpstreamPool {
   /** Sends query (its id is overwritten) from sourceIp (null: any address) and waits for the matching reply. */
   async exchange(sourceIp: string | null, target: UpstreamTarget, query: Buffer, questionEnd: number): Promise<ExchangeResult> {
     if (this.closed) return { ok: false, reason: 'closed' };
-    const family = net.isIPv6(sourceIp ?? target.ip) ? 6 : 4;
+    const family = familyOf(sourceIp ?? target.ip);
     const key = sourceIp ?? `any${family}`;
     let entry = this.sources.get(key);
     if (entry === undefined || (!(entry instanceof Promise) && !entry.ok && this.opts.now() - entry.at > SOURCE_RETRY_MS)) {
@@ -97,7 +97,7 @@ export class UdpUpstreamPool {
 
   private openSocket(sourceIp: string | null, family: 4 | 6): Promise<UpstreamSocket> {
     return new Promise((resolve, reject) => {
-      const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
+      const socket = createUdpSocket(family);
       const sock: UpstreamSocket = { socket, pending: new Map() };
       const onError = (err: Error): void => {
         socket.close();

@@ -4,7 +4,7 @@ import type { Provisioner } from './provisioner.ts';
 
 /** The part of the data plane the reconciler drives. */
 export interface ListenerHost {
-  bindListener(ip: string, vpcId: string): Promise<void>;
+  bindListener(ip: string, vpcId: string, endpointId: string | null): Promise<void>;
   unbindListener(ip: string): Promise<void>;
   probeSource(ip: string): Promise<void>;
 }
@@ -13,7 +13,7 @@ export function dataPlaneProvisioner(host: ListenerHost): Provisioner {
   return {
     async activate(a: AddressRecord) {
       try {
-        if (a.direction === 'inbound') await host.bindListener(a.ip, a.vpcId);
+        if (a.direction === 'inbound') await host.bindListener(a.ip, a.vpcId, a.endpointId);
         else await host.probeSource(a.ip);
         return null;
       } catch (e) {

@@ -99,7 +99,7 @@ describe('GET /metrics with a data plane', () => {
     up = await FakeUpstream.start('127.0.53.181');
     dp = new DataPlane({ port: PORT, queryTimeoutMs: 300 });
     dp.setVpcs([{ vpcId: 'vpc-1', rules: [{ id: 'rule-1', domain: 'corp.example', targets: [up.target], sourceIps: ['127.0.53.82'], endpointId: 'ep-out-1' }], upstreams: [up.target] }]);
-    await dp.bindListener(LISTENER, 'vpc-1');
+    await dp.bindListener(LISTENER, 'vpc-1', 'ep-in-1');
     sys = await createSystem({
       store: await openTestStore('sqlite'),
       config: testConfig(),
@@ -128,6 +128,7 @@ describe('GET /metrics with a data plane', () => {
     assert.equal(delta('vpcdns_dns_cache_hits_total'), 1);
     assert.equal(delta('vpcdns_dns_upstream_queries_total'), 1);
     assert.equal(delta('vpcdns_dns_vpc_answers_total', { vpc_id: 'vpc-1', rcode: 'NOERROR' }), 2);
+    assert.equal(delta('vpcdns_dns_endpoint_answers_total', { endpoint_id: 'ep-in-1', rcode: 'NOERROR' }), 2);
     assert.equal(delta('vpcdns_dns_upstream_latency_seconds_count'), 1, 'one attempt answered');
     assert.equal(sample(after, 'vpcdns_dns_upstream_latency_seconds_bucket', { le: '+Inf' }), sample(after, 'vpcdns_dns_upstream_latency_seconds_count'));
     assert.ok(sample(after, 'vpcdns_dns_upstream_latency_seconds_sum') > 0);

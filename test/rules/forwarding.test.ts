@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { DataPlane } from '../../src/dataplane/data-plane.ts';
+import { checkListeners } from '../../src/readiness.ts';
 import { dataPlaneProvisioner } from '../../src/reconciler/dataplane-provisioner.ts';
 import { openStore } from '../../src/store/open.ts';
 import { createSystem, type System } from '../../src/system.ts';
@@ -24,6 +25,7 @@ describe('rules in the data plane (control plane + real sockets)', () => {
   let upstream: FakeUpstream;
   let logDir: string;
   let inboundIp: string;
+  let inboundId: string;
   let outboundIps: string[];
   let ruleId: string;
   const req = async (method: string, url: string, body?: unknown) => {
@@ -58,6 +60,7 @@ describe('rules in the data plane (control plane + real sockets)', () => {
     const ep = (direction: string, name: string) =>
       req('POST', '/v2.1/endpoints', { name, direction, region: 'ap-southeast-1', ipaddresses: [{ subnet_id: SUBNET }, { subnet_id: SUBNET }] });
     const inbound = (await ep('inbound', 'in')).body.endpoint.id;
+    inboundId = inbound;
     const outbound = (await ep('outbound', 'out')).body.endpoint.id;
     await settle();
     inboundIp = (await req('GET', `/v2.1/endpoints/${inbound}/ipaddresses`)).body.ipaddresses[0].ip;
@@ -131,5 +134,20 @@ describe('rules in the data plane (control plane + real sockets)', () => {
     assert.equal((await req('POST', `/v2.1/resolverrules/${ruleId}/disassociaterouter`, { router: { router_id: VPC } })).status, 202);
     await settle();
     assert.equal((await udpQuery(inboundIp, DNS_PORT, 'host.corp.example')).rcode, 'REFUSED');
+  });
+
+  it('counts answers by the inbound endpoint whose address received the query', async () => {
+    const before = dp.stats().answersByEndpoint[inboundId] ?? {};
+    assert.equal((await udpQuery(inboundIp, DNS_PORT, 'count.corp.example')).rcode, 'REFUSED');
+    const after = dp.stats().answersByEndpoint[inboundId] ?? {};
+    assert.equal((after.REFUSED ?? 0) - (before.REFUSED ?? 0), 1);
+  });
+
+  it('readiness fails while an ACTIVE inbound address has no listener, naming it, and recovers', async () => {
+    await checkListeners(dp, sys.store);
+    await dp.unbindListener(inboundIp); // behind the reconciler's back: the row stays ACTIVE
+    await assert.rejects(checkListeners(dp, sys.store), new RegExp(`ACTIVE inbound addresses without a listener: ${inboundIp.replace(/\./g, '\\.')}`));
+    await dp.bindListener(inboundIp, VPC, inboundId);
+    await checkListeners(dp, sys.store);
   });
 });
