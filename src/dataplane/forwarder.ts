@@ -43,7 +43,7 @@ export class Forwarder {
   ) {}
 
   async forward(req: ForwardRequest): Promise<ForwardOutcome> {
-    const usable = req.targets.filter((t) => !this.opts.isOwnListener(t.ip, t.port));
+    const usable = req.targets.some((t) => this.opts.isOwnListener(t.ip, t.port)) ? req.targets.filter((t) => !this.opts.isOwnListener(t.ip, t.port)) : req.targets;
     if (usable.length === 0) {
       this.stats.loopsDetected++;
       return { ok: false, loop: true, target: null };
@@ -62,7 +62,13 @@ export class Forwarder {
       this.stats.upstreamQueries++;
       // Attempts run one after another, so they can share one buffer: each writes its own fresh id.
       const sent = performance.now();
-      const result = await this.attempt(req, target, source, base);
+      let result: ExchangeResult;
+      if (req.transport === 'tcp' && this.opts.forwardTcpOverTcp) {
+        result = await tcpExchange(source, target, base, req.query.questionEnd, this.opts.timeoutMs);
+      } else {
+        result = await this.pool.exchange(source, target, base, req.query.questionEnd);
+        if (result.ok && isTruncated(result.reply)) result = await this.retryOverTcp(result, target, source, base, req.query.questionEnd);
+      }
       if (result.ok) {
         observeLatency(this.stats.upstreamLatency, (performance.now() - sent) / 1000);
         this.health.recordSuccess(target);
@@ -82,13 +88,8 @@ export class Forwarder {
     return { ok: false, loop: false, target: last };
   }
 
-  private async attempt(req: ForwardRequest, target: UpstreamTarget, source: string | null, query: Buffer): Promise<ExchangeResult> {
-    const questionEnd = req.query.questionEnd;
-    if (req.transport === 'tcp' && this.opts.forwardTcpOverTcp) {
-      return tcpExchange(source, target, query, questionEnd, this.opts.timeoutMs);
-    }
-    const udp = await this.pool.exchange(source, target, query, questionEnd);
-    if (!udp.ok || !isTruncated(udp.reply)) return udp;
+  /** A UDP reply came back truncated: ask the same target over TCP (RFC 7766 5). */
+  private async retryOverTcp(udp: ExchangeResult, target: UpstreamTarget, source: string | null, query: Buffer, questionEnd: number): Promise<ExchangeResult> {
     this.stats.tcpRetries++;
     const tcp = await tcpExchange(source, target, query, questionEnd, this.opts.timeoutMs);
     if (tcp.ok) return tcp;

@@ -33,7 +33,8 @@ export class TargetHealth {
    * whose back-off has passed takes its place again for one query at a time (the probe); down targets
    * come last, so that a query still gets a try when every target is down.
    */
-  order(targets: readonly UpstreamTarget[]): UpstreamTarget[] {
+  order(targets: readonly UpstreamTarget[]): readonly UpstreamTarget[] {
+    if (this.states.size === 0) return targets; // nothing has failed lately: the configured order
     let down: UpstreamTarget[] | null = null;
     const first: UpstreamTarget[] = [];
     const now = this.now();
@@ -47,12 +48,13 @@ export class TargetHealth {
 
   /** Called just before a query is sent to a target that is down: it becomes the probe. */
   startAttempt(t: UpstreamTarget): void {
+    if (this.states.size === 0) return;
     const s = this.states.get(targetKey(t));
     if (s !== undefined && s.downUntil !== 0) s.probing = true;
   }
 
   recordSuccess(t: UpstreamTarget): void {
-    this.states.delete(targetKey(t));
+    if (this.states.size > 0) this.states.delete(targetKey(t));
   }
 
   /** Returns true when this failure marked the target down (for the log). */

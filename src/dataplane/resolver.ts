@@ -12,7 +12,7 @@ import type { TtlLimits } from './reply-scan.ts';
 import type { Route, RouteTable } from './route-table.ts';
 import { rcodeName, typeName } from './stats.ts';
 import type { DataPlaneStats } from './stats.ts';
-import type { VpcContext } from './types.ts';
+import type { UpstreamTarget, VpcContext } from './types.ts';
 import { buildErrorResponse, clientMaxSize, finalizeReply, viaPath } from './wire-edit.ts';
 import { RCODE, checkingDisabled, parseQuery, rcodeOf } from './wire.ts';
 import type { ParsedQuery } from './wire.ts';
@@ -37,7 +37,12 @@ export interface ResolverOptions {
 interface Answer {
   readonly reply: Buffer;
   readonly ruleId: string | null;
-  readonly upstream: string | null;
+  /** Who answered: a target, the cache, or nobody (a local answer); turned into text only for the query log. */
+  readonly upstream: UpstreamTarget | 'cache' | null;
+}
+
+function upstreamText(u: Answer['upstream']): string | null {
+  return u === null || u === 'cache' ? u : `${u.ip}:${u.port}`;
 }
 
 const DO_BIT = 0x8000;
@@ -120,7 +125,7 @@ export class Resolver {
         rcode: rcodeName(rcode),
         latency_ms: Math.round((performance.now() - started) * 1000) / 1000,
         rule_id: answer.ruleId,
-        upstream: answer.upstream,
+        upstream: upstreamText(answer.upstream),
       });
       this.stats.queryLogDropped = this.queryLog.dropped;
     }
@@ -188,7 +193,7 @@ export class Resolver {
       this.stats.inFlight--;
     }
     if (!outcome.ok) return { reply: this.local(msg, query, RCODE.SERVFAIL), ruleId, upstream: null };
-    const upstream = `${outcome.target.ip}:${outcome.target.port}`;
+    const upstream = outcome.target;
     // Routing changed while this query was out: its answer may come from the old route, so do not keep it.
     if (this.cache !== null && this.routing.get(vpcId)?.epoch === routing.epoch) {
       const verdict = scanReplyForCache(outcome.reply, query.questionEnd, this.opts.ttlLimits);

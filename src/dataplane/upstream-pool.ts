@@ -52,23 +52,28 @@ export class UdpUpstreamPool {
   }
 
   /** Sends query (its id is overwritten) from sourceIp (null: any address) and waits for the matching reply. */
-  async exchange(sourceIp: string | null, target: UpstreamTarget, query: Buffer, questionEnd: number): Promise<ExchangeResult> {
-    if (this.closed) return { ok: false, reason: 'closed' };
+  exchange(sourceIp: string | null, target: UpstreamTarget, query: Buffer, questionEnd: number): Promise<ExchangeResult> {
+    if (this.closed) return Promise.resolve({ ok: false, reason: 'closed' });
     const family = familyOf(sourceIp ?? target.ip);
-    const key = sourceIp ?? `any${family}`;
+    const key = sourceIp ?? (family === 6 ? 'any6' : 'any4');
     let entry = this.sources.get(key);
     if (entry === undefined || (!(entry instanceof Promise) && !entry.ok && this.opts.now() - entry.at > SOURCE_RETRY_MS)) {
       entry = this.openSource(key, sourceIp, family);
     }
-    const ready = entry instanceof Promise ? await entry : entry;
-    if (!ready.ok) return { ok: false, reason: 'source', detail: ready.error };
+    // Sockets already open (the usual case): no extra promise on the way.
+    if (entry instanceof Promise) return entry.then((ready) => this.send(ready, target, query, questionEnd));
+    return this.send(entry, target, query, questionEnd);
+  }
+
+  private send(ready: SourceSockets, target: UpstreamTarget, query: Buffer, questionEnd: number): Promise<ExchangeResult> {
+    if (!ready.ok) return Promise.resolve({ ok: false, reason: 'source', detail: ready.error });
     const sock = ready.sockets[randomIndex(ready.sockets.length)]!;
     let id = -1;
     for (let i = 0; i < ID_TRIES && id < 0; i++) {
       const candidate = randomQueryId();
       if (!sock.pending.has(candidate)) id = candidate;
     }
-    if (id < 0) return { ok: false, reason: 'busy' };
+    if (id < 0) return Promise.resolve({ ok: false, reason: 'busy' });
     query.writeUInt16BE(id, 0);
     return new Promise<ExchangeResult>((resolve) => {
       const deadline = this.opts.now() + this.opts.timeoutMs;
