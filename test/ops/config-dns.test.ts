@@ -1,0 +1,30 @@
+// The DNS worker setting: flag, environment, config file, default, and refusal of nonsense.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config.ts';
+
+describe('dns.workers', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vpcdns-cfg-'));
+  const file = join(dir, 'c.yaml');
+  writeFileSync(file, 'dns: { workers: 3 }\n');
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('defaults to the number of cores', () => {
+    assert.equal(loadConfig({}, {}).dns.workers, availableParallelism());
+  });
+
+  it('is read from the config file, then the environment, then the flag', () => {
+    assert.equal(loadConfig({ config: file }, {}).dns.workers, 3);
+    assert.equal(loadConfig({ config: file }, { VPCDNS_DNS_WORKERS: '1' }).dns.workers, 1);
+    assert.equal(loadConfig({ config: file, dnsWorkers: '2' }, { VPCDNS_DNS_WORKERS: '1' }).dns.workers, 2);
+  });
+
+  it('refuses what is not a whole number from 1 to 256', () => {
+    for (const bad of ['0', '-1', '1.5', 'two', '257']) {
+      assert.throws(() => loadConfig({ dnsWorkers: bad }, {}), /--dns-workers must be 1-256/);
+    }
+  });
+});
