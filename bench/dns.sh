@@ -2,6 +2,8 @@
 # DNS data-plane benchmark: vpcdns against knotd (direct), unbound, dnsmasq and dnsdist, in one run.
 #
 #   bench/dns.sh [SECONDS]          (default 10; DNS_PEERS_MODES="hot miss tcp" selects the runs)
+#   VPCDNS_DNS_WORKERS=N            DNS worker processes (default: cores - 1, at least 1)
+#   VPCDNS_NODE_FLAGS="--cpu-prof"  node flags for the vpcdns process (and its workers)
 #
 # Starts vpcdns (SQLite in memory) with an inbound endpoint at 127.30.1.10 and a rule forwarding
 # corp.internal to 127.0.0.2:5300 through an outbound endpoint, then runs ../shared/bench/dns-peers.sh,
@@ -31,7 +33,7 @@ vpcs:
       - { id: 6f1c0e2a-0000-4000-8000-0000000000d1, name: bench-subnet, cidr: 127.30.1.0/24, gateway_ip: 127.30.1.1 }
 YAML
 
-node bin/vpcdns.js serve --db :memory: --config "$WORK/config.yaml" --listen 127.0.0.1:$API_PORT --log-level warn > "$WORK/vpcdns.log" 2>&1 &
+node ${VPCDNS_NODE_FLAGS:-} bin/vpcdns.js serve --db :memory: --config "$WORK/config.yaml" --listen 127.0.0.1:$API_PORT --log-level warn > "$WORK/vpcdns.log" 2>&1 &
 VPCDNS_PID=$!
 for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$API_PORT/healthz > /dev/null && break; sleep 0.1; done
 npx tsx bench/dns-setup.ts "http://127.0.0.1:$API_PORT" "$TOKEN" 6f1c0e2a-0000-4000-8000-0000000000d1 6f1c0e2a-0000-4000-8000-0000000000d0 $INBOUND

@@ -247,6 +247,14 @@ export function readConfigFile(path: string): ConfigFile {
 /** pino's levels, most severe first; `silent` logs nothing. */
 export const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/**
+ * One DNS worker per core, less one for the main process (API, reconciler) and the kernel's packet work;
+ * on two cores that is 1: there, two workers measured slower than one (docs/dataplane.md).
+ */
+export function defaultDnsWorkers(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
 /** Settings in order of precedence: command line, environment, config file, defaults. */
 export function loadConfig(cli: CliSettings, env: NodeJS.ProcessEnv = process.env): Config {
   const configPath = cli.config ?? env.VPCDNS_CONFIG;
@@ -255,7 +263,7 @@ export function loadConfig(cli: CliSettings, env: NodeJS.ProcessEnv = process.en
   const dnsPort = dnsPortText !== undefined ? Number(dnsPortText) : (file.dns?.port ?? DEFAULTS.dnsPort);
   if (!Number.isInteger(dnsPort) || dnsPort < 1 || dnsPort > 65535) throw new Error(`--dns-port must be 1-65535, got ${dnsPortText}`);
   const workersText = cli.dnsWorkers ?? env.VPCDNS_DNS_WORKERS;
-  const workers = workersText !== undefined ? Number(workersText) : (file.dns?.workers ?? availableParallelism());
+  const workers = workersText !== undefined ? Number(workersText) : (file.dns?.workers ?? defaultDnsWorkers());
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new Error(`--dns-workers must be 1-256, got ${workersText}`);
   const db = cli.db ?? env.DATABASE_URL ?? file.db ?? DEFAULTS.db;
   const logLevel = cli.logLevel ?? env.VPCDNS_LOG_LEVEL ?? file.log_level ?? 'info';

@@ -148,7 +148,7 @@ export function buildCli(): Command {
     .option('--db <path-or-url>', 'SQLite file, :memory:, or postgres:// URL (default ./data/vpcdns.sqlite; DATABASE_URL also works)')
     .option('--config <file>', 'YAML or JSON configuration file (VPCDNS_CONFIG also works)')
     .option('--dns-port <port>', 'port of every DNS listener (default 53)')
-    .option('--dns-workers <n>', 'DNS worker processes; 1 serves DNS in the main process (default: number of cores)')
+    .option('--dns-workers <n>', 'DNS worker processes; 1 serves DNS in the main process (default: cores - 1, at least 1)')
     .option('--log-level <level>', 'trace, debug, info, warn, error (default info)')
     .option('--log-pretty', 'human-readable logs for a terminal')
     .action(async (opts: CliSettings) => {

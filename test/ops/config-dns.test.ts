@@ -12,8 +12,8 @@ describe('dns.workers', () => {
   writeFileSync(file, 'dns: { workers: 3 }\n');
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('defaults to the number of cores', () => {
-    assert.equal(loadConfig({}, {}).dns.workers, availableParallelism());
+  it('defaults to one per core less one, at least 1', () => {
+    assert.equal(loadConfig({}, {}).dns.workers, Math.max(1, availableParallelism() - 1));
   });
 
   it('is read from the config file, then the environment, then the flag', () => {
