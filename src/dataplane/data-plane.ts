@@ -14,8 +14,8 @@ import { QueryLogWriter } from './query-log.ts';
 import { Resolver } from './resolver.ts';
 import type { VpcRouting } from './resolver.ts';
 import { RouteTable, canonicalIp, routingFingerprint } from './route-table.ts';
-import { emptyStats } from './stats.ts';
-import type { DataPlaneStats } from './stats.ts';
+import { addAnswerCounts, emptyStats, newAnswerCounter } from './stats.ts';
+import type { AnswerCounter, DataPlaneStats } from './stats.ts';
 import type { VpcContext } from './types.ts';
 import { UdpUpstreamPool } from './upstream-pool.ts';
 
@@ -100,6 +100,8 @@ export class DataPlane {
   /** Per address, the tail of the bind/unbind operations queued on it. */
   private readonly ops = new Map<string, Promise<unknown>>();
   private routing = new Map<string, VpcRouting>();
+  /** Answers by (VPC, endpoint), kept after their listeners go so that totals never go down. */
+  private readonly answerCounters = new Map<string, AnswerCounter>();
   private readonly instanceId: Buffer;
   private closed = false;
 
@@ -169,7 +171,11 @@ export class DataPlane {
         if (existing.vpcId === vpcId) return;
         throw new Error(`cannot bind ${ip}:${this.opts.port}: already bound for VPC ${existing.vpcId}`);
       }
-      const listener = await Listener.open(key, this.listenerOptions(), (msg, client) => this.resolver.handle(vpcId, endpointId, msg, client));
+      const counterKey = `${vpcId}\u0000${endpointId ?? ''}`;
+      let counter = this.answerCounters.get(counterKey);
+      if (counter === undefined) this.answerCounters.set(counterKey, (counter = newAnswerCounter(vpcId, endpointId)));
+      const c = counter;
+      const listener = await Listener.open(key, this.listenerOptions(), (msg, client) => this.resolver.handle(c, msg, client));
       this.listeners.set(key, { vpcId, endpointId, listener });
       this.log?.info({ ip: key, port: this.opts.port, vpcId }, 'DNS listener bound');
     });
@@ -221,11 +227,13 @@ export class DataPlane {
   /** A snapshot of the counters. */
   stats(): DataPlaneStats {
     const s = this.counters;
+    const answers = emptyStats();
+    addAnswerCounts(answers, this.answerCounters.values());
     return {
       ...s,
-      answersByRcode: { ...s.answersByRcode },
-      answersByVpc: Object.fromEntries(Object.entries(s.answersByVpc).map(([vpc, byRcode]) => [vpc, { ...byRcode }])),
-      answersByEndpoint: Object.fromEntries(Object.entries(s.answersByEndpoint).map(([ep, byRcode]) => [ep, { ...byRcode }])),
+      answersByRcode: answers.answersByRcode,
+      answersByVpc: answers.answersByVpc,
+      answersByEndpoint: answers.answersByEndpoint,
       forwardedByEndpoint: { ...s.forwardedByEndpoint },
       upstreamLatency: { ...s.upstreamLatency, counts: [...s.upstreamLatency.counts] },
       upstreamFailuresByReason: { ...s.upstreamFailuresByReason },

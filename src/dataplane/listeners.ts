@@ -98,11 +98,23 @@ export class Listener {
       if (result !== null) this.sendUdp(result, rinfo);
       return;
     }
-    // The send happens inside the tracked work, so a draining close() waits for it.
-    const work = result.then((reply) => {
-      if (reply !== null && !this.udpClosed) this.sendUdp(reply, rinfo);
-    });
-    void this.track(work).catch((err: unknown) => this.opts.log?.error({ err }, 'query handler failed'));
+    // Counted in flight until the answer is sent, so a draining close() waits for it (one promise per query).
+    this.inFlight++;
+    result.then(
+      (reply) => {
+        if (reply !== null && !this.udpClosed) this.sendUdp(reply, rinfo);
+        this.settled();
+      },
+      (err: unknown) => {
+        this.opts.log?.error({ err }, 'query handler failed');
+        this.settled();
+      },
+    );
+  }
+
+  private settled(): void {
+    this.inFlight--;
+    if (this.inFlight === 0 && this.drained !== null) this.drained();
   }
 
   private sendUdp(reply: Buffer, rinfo: dgram.RemoteInfo): void {

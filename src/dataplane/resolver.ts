@@ -11,7 +11,7 @@ import { scanReplyForCache } from './reply-scan.ts';
 import type { TtlLimits } from './reply-scan.ts';
 import type { Route, RouteTable } from './route-table.ts';
 import { rcodeName, typeName } from './stats.ts';
-import type { DataPlaneStats } from './stats.ts';
+import type { AnswerCounter, DataPlaneStats } from './stats.ts';
 import type { UpstreamTarget, VpcContext } from './types.ts';
 import { buildErrorResponse, clientMaxSize, finalizeReply, viaPath } from './wire-edit.ts';
 import { RCODE, checkingDisabled, parseQuery, rcodeOf } from './wire.ts';
@@ -67,7 +67,8 @@ export class Resolver {
    * rejects); null means drop. Answers made without waiting (cache hits, refusals, errors) come back
    * synchronously, so the listener can send them at once: only forwarded queries pay for promises.
    */
-  handle(vpcId: string, endpointId: string | null, msg: Buffer, client: ClientInfo): Buffer | null | Promise<Buffer | null> {
+  handle(counter: AnswerCounter, msg: Buffer, client: ClientInfo): Buffer | null | Promise<Buffer | null> {
+    const vpcId = counter.vpcId;
     this.stats.queries++;
     const parsed = parseQuery(msg);
     if (parsed.kind === 'drop') {
@@ -76,7 +77,7 @@ export class Resolver {
     }
     if (parsed.kind === 'error') {
       this.opts.log?.debug({ client: client.address, reason: parsed.reason }, 'bad query');
-      this.count(parsed.rcode, vpcId, endpointId);
+      counter.byRcode[parsed.rcode]!++;
       return buildErrorResponse(msg, parsed.rcode, parsed.questionEnd, false);
     }
     const query = parsed.query;
@@ -88,10 +89,10 @@ export class Resolver {
     } catch (err) {
       answer = this.failed(err, msg, query);
     }
-    if (!(answer instanceof Promise)) return this.finish(answer, routing, vpcId, endpointId, query, client, started);
+    if (!(answer instanceof Promise)) return this.finish(answer, routing, counter, query, client, started);
     return answer.then(
-      (a) => this.finish(a, routing, vpcId, endpointId, query, client, started),
-      (err: unknown) => this.finish(this.failed(err, msg, query), routing, vpcId, endpointId, query, client, started),
+      (a) => this.finish(a, routing, counter, query, client, started),
+      (err: unknown) => this.finish(this.failed(err, msg, query), routing, counter, query, client, started),
     );
   }
 
@@ -104,19 +105,18 @@ export class Resolver {
   private finish(
     answer: Answer,
     routing: VpcRouting | undefined,
-    vpcId: string,
-    endpointId: string | null,
+    counter: AnswerCounter,
     query: ParsedQuery,
     client: ClientInfo,
     started: number,
   ): Buffer {
     const rcode = rcodeOf(answer.reply);
-    this.count(rcode, vpcId, endpointId);
+    counter.byRcode[rcode]!++;
     const destination = routing?.vpc.queryLog;
     if (destination !== undefined) {
       this.queryLog.write(destination.file, {
         time: new Date(this.opts.clock.now()).toISOString(),
-        vpc_id: vpcId,
+        vpc_id: counter.vpcId,
         client_ip: client.address,
         client_port: client.port,
         transport: client.transport,
@@ -207,14 +207,4 @@ export class Resolver {
     return buildErrorResponse(msg, rcode, query.questionEnd, query.edns !== null, doBit);
   }
 
-  private count(rcode: number, vpcId: string, endpointId: string | null): void {
-    const name = rcodeName(rcode);
-    this.stats.answersByRcode[name] = (this.stats.answersByRcode[name] ?? 0) + 1;
-    const byVpc = (this.stats.answersByVpc[vpcId] ??= {});
-    byVpc[name] = (byVpc[name] ?? 0) + 1;
-    if (endpointId !== null) {
-      const byEndpoint = (this.stats.answersByEndpoint[endpointId] ??= {});
-      byEndpoint[name] = (byEndpoint[name] ?? 0) + 1;
-    }
-  }
 }

@@ -22,17 +22,21 @@ function canonicalTargets(targets: readonly UpstreamTarget[]): UpstreamTarget[] 
   return targets.map((t) => ({ ip: canonicalIp(t.ip), port: t.port }));
 }
 
+const NO_ROUTE: Route = { kind: 'none' };
+
 export class RouteTable {
-  private readonly byDomain = new Map<string, ForwardRule>();
-  private readonly upstreams: readonly UpstreamTarget[];
+  /** Built once per routing change, so that a look-up allocates nothing. */
+  private readonly byDomain = new Map<string, Route & { kind: 'rule' }>();
+  private readonly fallback: Route;
 
   constructor(vpc: VpcContext) {
     for (const rule of vpc.rules) {
       const domain = normalizeDomain(rule.domain);
       // Two rules for one domain would be a control-plane bug; the first one wins, deterministically.
-      if (!this.byDomain.has(domain)) this.byDomain.set(domain, { ...rule, domain, targets: canonicalTargets(rule.targets) });
+      if (!this.byDomain.has(domain)) this.byDomain.set(domain, { kind: 'rule', rule: { ...rule, domain, targets: canonicalTargets(rule.targets) } });
     }
-    this.upstreams = canonicalTargets(vpc.upstreams);
+    const upstreams = canonicalTargets(vpc.upstreams);
+    this.fallback = upstreams.length > 0 ? { kind: 'default', upstreams } : NO_ROUTE;
   }
 
   get ruleCount(): number {
@@ -43,14 +47,14 @@ export class RouteTable {
   lookup(qname: string): Route {
     let suffix = qname;
     for (;;) {
-      const rule = this.byDomain.get(suffix);
-      if (rule !== undefined) return { kind: 'rule', rule };
+      const route = this.byDomain.get(suffix);
+      if (route !== undefined) return route;
       if (suffix === '') break;
       // Dots inside labels are escaped (\046) by parseQuery, so the first raw dot ends the first label.
       const dot = suffix.indexOf('.');
       suffix = dot < 0 ? '' : suffix.slice(dot + 1);
     }
-    return this.upstreams.length > 0 ? { kind: 'default', upstreams: this.upstreams } : { kind: 'none' };
+    return this.fallback;
   }
 }
 

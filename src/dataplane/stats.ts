@@ -39,6 +39,38 @@ export interface DataPlaneStats {
   downTargets: string[];
 }
 
+/**
+ * Answers counted where a listener sends them: one per (VPC, inbound endpoint), by rcode (0-15), so that
+ * counting an answer is an array increment; stats() turns them into the named maps above.
+ */
+export interface AnswerCounter {
+  readonly vpcId: string;
+  readonly endpointId: string | null;
+  readonly byRcode: Float64Array;
+}
+
+export function newAnswerCounter(vpcId: string, endpointId: string | null): AnswerCounter {
+  return { vpcId, endpointId, byRcode: new Float64Array(16) };
+}
+
+/** Adds the counters' answers into stats' answersByRcode, answersByVpc and answersByEndpoint. */
+export function addAnswerCounts(stats: DataPlaneStats, counters: Iterable<AnswerCounter>): void {
+  for (const c of counters) {
+    for (let rcode = 0; rcode < c.byRcode.length; rcode++) {
+      const n = c.byRcode[rcode]!;
+      if (n === 0) continue;
+      const name = rcodeName(rcode);
+      stats.answersByRcode[name] = (stats.answersByRcode[name] ?? 0) + n;
+      const byVpc = (stats.answersByVpc[c.vpcId] ??= {});
+      byVpc[name] = (byVpc[name] ?? 0) + n;
+      if (c.endpointId !== null) {
+        const byEndpoint = (stats.answersByEndpoint[c.endpointId] ??= {});
+        byEndpoint[name] = (byEndpoint[name] ?? 0) + n;
+      }
+    }
+  }
+}
+
 /** Upper bounds in seconds; counts[i] holds observations <= bounds[i] and above the bound before (the last: above all). */
 export const LATENCY_BOUNDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
 

@@ -117,7 +117,9 @@ export function finalizeReply(reply: Buffer, client: Buffer, query: ParsedQuery,
   if (query.edns === null && out.readUInt16BE(10) > 0) {
     const opt = findReplyOpt(out, query.questionEnd);
     if (opt !== null) {
-      out = Buffer.concat([out.subarray(0, opt.start), out.subarray(opt.end)]);
+      // In place: the reply is this query's own copy (the cache keeps another).
+      out.copyWithin(opt.start, opt.end);
+      out = out.subarray(0, out.length - (opt.end - opt.start));
       out.writeUInt16BE(out.readUInt16BE(10) - 1, 10);
     }
   }
