@@ -99,6 +99,8 @@ export class ClusterDataPlane {
       const existing = this.wanted.get(key);
       if (existing !== undefined && existing.vpcId !== vpcId) throw new Error(`cannot bind ${ip}: already bound for VPC ${existing.vpcId}`);
       const members = this.readyMembers();
+      // Nobody would answer: say so (the address goes to ERROR and is retried) rather than claim it is served.
+      if (members.length === 0) throw new Error(`cannot bind ${ip}:${this.o.init.options.port}: no DNS worker is running`);
       const results = await Promise.allSettled(members.map((m) => this.bindIn(m, key, vpcId, endpointId)));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed !== undefined) {

@@ -112,6 +112,15 @@ describe('ClusterDataPlane (2 worker processes)', () => {
     const statsAfter = await dp.stats();
     assert.ok(statsAfter.queries >= statsBefore.queries + 20, `queries went from ${statsBefore.queries} to ${statsAfter.queries}`);
   });
+
+  it('refuses a bind while no worker runs, and serves the wanted listeners again once they are back', async () => {
+    for (const pid of dp.workerPids()) process.kill(pid, 'SIGKILL');
+    await until('both workers to be gone', () => dp.workerCount === 0, 5000);
+    await assert.rejects(dp.bindListener('127.0.57.3', 'vpc-1', 'ep-in'), /cannot bind 127\.0\.57\.3:15331: no DNS worker is running/);
+    await until('two workers again', () => dp.workerCount === 2, 20_000);
+    assert.deepEqual(dp.boundAddresses(), [IP]);
+    assert.equal((await udpQuery(IP, PORT, 'back.example.org')).rcode, 'NOERROR');
+  });
 });
 
 describe('workerExecArgv', () => {
