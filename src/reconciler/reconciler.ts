@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.ts';
 import { canTransition, isPending, type Status } from '../domain/status.ts';
-import type { AddressRecord, EndpointRecord, Store } from '../store/types.ts';
+import type { AddressRecord, EndpointRecord, Repos, Store } from '../store/types.ts';
 import type { Provisioner } from './provisioner.ts';
 import { reconcileRules } from './rule-reconciler.ts';
 
@@ -22,6 +22,13 @@ export interface ReconcilerOptions {
   onChange?: () => void;
   /** Called for each transition made, with how long the row waited in its PENDING_* status (metrics). */
   onTransition?: (kind: 'address' | 'endpoint', to: Status | 'GONE', waitedMs: number) => void;
+}
+
+/** The result of activating or releasing one address, written in the pass's transaction. */
+interface Outcome {
+  address: AddressRecord;
+  to: Status | 'GONE';
+  error: string | null;
 }
 
 export interface ReconcilerStats {
@@ -131,20 +138,8 @@ export class Reconciler {
   /** A pass over named endpoints only: their pending addresses, then their own status. */
   private async passFor(endpointIds: readonly string[]): Promise<number> {
     const started = this.o.clock.now();
-    let changed = 0;
-    let routing = false;
-    await Promise.all(
-      endpointIds.map(async (id) => {
-        const addresses = await this.o.store.addresses.listByEndpoint(id);
-        const results = await Promise.all(addresses.filter((a) => isPending(a.status)).map((a) => this.reconcileAddress(a)));
-        const moved = results.filter(Boolean).length;
-        changed += moved;
-        // An endpoint's addresses are routing only as the source addresses of its rules.
-        if (moved > 0 && (await this.o.store.rules.listByEndpoint(id)).length > 0) routing = true;
-        const e = await this.o.store.endpoints.getById(id);
-        if (e && isPending(e.status) && (await this.reconcileEndpoint(e))) changed++;
-      }),
-    );
+    const listed = await Promise.all(endpointIds.map((id) => this.o.store.addresses.listByEndpoint(id)));
+    const { changed, routing } = await this.settle(listed.flat().filter((a) => isPending(a.status)), endpointIds);
     this.record(started, changed, 0, routing);
     return changed;
   }
@@ -160,54 +155,94 @@ export class Reconciler {
   private async pass(): Promise<number> {
     const started = this.o.clock.now();
     const batch = this.o.batchSize ?? 256;
-    let changed = 0;
     const addresses = await this.o.store.addresses.findPending(batch);
-    // Listener binds are independent of each other; run a batch concurrently.
-    const results = await Promise.all(addresses.map((a) => this.reconcileAddress(a)));
-    changed += results.filter(Boolean).length;
     const endpoints = await this.o.store.endpoints.findPending(batch);
-    for (const e of endpoints) if (await this.reconcileEndpoint(e)) changed++;
+    let { changed } = await this.settle(addresses, endpoints.map((e) => e.id));
     changed += await reconcileRules(this.o.store, this.o.clock, batch);
     this.record(started, changed, addresses.length + endpoints.length - changed);
     return changed;
   }
 
-  private async reconcileAddress(a: AddressRecord): Promise<boolean> {
-    const now = () => this.o.clock.now();
+  /**
+   * Binds or releases what pending addresses hold (concurrently, outside any transaction: listeners are
+   * not rows), then, in one transaction, writes each result with a compare-and-set on the status it read
+   * and settles the endpoints concerned. One commit per pass; each endpoint is locked (PostgreSQL) before
+   * its addresses are read or written, in the order the API locks them (endpoint, then addresses), so its
+   * settled status is computed from addresses no request can change meanwhile.
+   */
+  private async settle(addresses: readonly AddressRecord[], endpointIds: readonly string[]): Promise<{ changed: number; routing: boolean }> {
+    const outcomes = (await Promise.all(addresses.map((a) => this.provision(a)))).filter((o) => o !== null);
+    const ids = [...new Set([...endpointIds, ...addresses.map((a) => a.endpointId)])].sort();
+    if (ids.length === 0) return { changed: 0, routing: false };
+    const observed: Array<() => void> = [];
+    const result = await this.o.store.transaction(async (tx) => {
+      for (const id of ids) await tx.endpoints.lock(id);
+      let changed = 0;
+      const moved = new Set<string>();
+      for (const o of outcomes) {
+        if (!(await this.writeOutcome(tx, o, observed))) continue;
+        changed++;
+        moved.add(o.address.endpointId);
+      }
+      let routing = false;
+      for (const id of ids) {
+        // An endpoint's addresses are routing only as the source addresses of its rules.
+        if (moved.has(id) && !routing && (await tx.rules.listByEndpoint(id)).length > 0) routing = true;
+        const e = await tx.endpoints.getById(id);
+        if (e && isPending(e.status) && (await this.reconcileEndpoint(tx, e, observed))) changed++;
+      }
+      return { changed, routing };
+    });
+    // Metrics count committed transitions only.
+    for (const observe of observed) observe();
+    return result;
+  }
+
+  /** What activating or releasing an address gave, before it is written; null: nothing to do for this status. */
+  private async provision(a: AddressRecord): Promise<Outcome | null> {
     if (a.status === 'PENDING_CREATE') {
       const error = await this.activate(a);
       const to: Status = error === null ? 'ACTIVE' : 'ERROR';
       assertAllowed('address', a.status, to);
-      const ok = await this.o.store.addresses.setStatus(a.id, { status: to, errorInfo: error, updatedAt: now() }, 'PENDING_CREATE');
-      // Unbound while we were binding: the next pass sees PENDING_DELETE and releases it.
-      if (!ok) this.o.log.debug({ address: a.id }, 'address changed during activation');
-      else this.observe('address', to, a.updatedAt);
-      return ok;
+      return { address: a, to, error };
     }
     if (a.status === 'PENDING_DELETE') {
       assertAllowed('address', a.status, 'GONE');
       await this.deactivate(a);
-      await this.o.store.addresses.delete(a.id);
-      this.observe('address', 'GONE', a.updatedAt);
-      return true;
+      return { address: a, to: 'GONE', error: null };
     }
-    return false;
+    return null;
   }
 
-  private async reconcileEndpoint(e: EndpointRecord): Promise<boolean> {
-    const addresses = await this.o.store.addresses.listByEndpoint(e.id);
+  private async writeOutcome(tx: Repos, o: Outcome, observed: Array<() => void>): Promise<boolean> {
+    const a = o.address;
+    if (o.to === 'GONE') {
+      await tx.addresses.delete(a.id);
+      observed.push(() => this.observe('address', 'GONE', a.updatedAt));
+      return true;
+    }
+    const to = o.to;
+    const ok = await tx.addresses.setStatus(a.id, { status: to, errorInfo: o.error, updatedAt: this.o.clock.now() }, 'PENDING_CREATE');
+    // Unbound while we were binding: the next pass sees PENDING_DELETE and releases it.
+    if (!ok) this.o.log.debug({ address: a.id }, 'address changed during activation');
+    else observed.push(() => this.observe('address', to, a.updatedAt));
+    return ok;
+  }
+
+  private async reconcileEndpoint(tx: Repos, e: EndpointRecord, observed: Array<() => void>): Promise<boolean> {
+    const addresses = await tx.addresses.listByEndpoint(e.id);
     if (e.status === 'PENDING_DELETE') {
       if (addresses.length > 0) return false; // still releasing addresses
       assertAllowed('endpoint', e.status, 'GONE');
-      await this.o.store.endpoints.delete(e.id);
-      this.observe('endpoint', 'GONE', e.updatedAt);
+      await tx.endpoints.delete(e.id);
+      observed.push(() => this.observe('endpoint', 'GONE', e.updatedAt));
       return true;
     }
     if (addresses.some((a) => a.status.startsWith('PENDING_'))) return false;
     const to = settledStatus(addresses);
     assertAllowed('endpoint', e.status, to);
-    const ok = await this.o.store.endpoints.transition(e.id, e.status, to, this.o.clock.now());
-    if (ok) this.observe('endpoint', to, e.updatedAt);
+    const ok = await tx.endpoints.transition(e.id, e.status, to, this.o.clock.now());
+    if (ok) observed.push(() => this.observe('endpoint', to, e.updatedAt));
     return ok;
   }
 
