@@ -183,8 +183,9 @@ export class EndpointService {
 
   async listIpAddresses(p: Principal, id: string): Promise<AddressView[]> {
     if (!isResourceId(id)) throw invalidEndpointId(id);
-    if (!(await this.deps.store.endpoints.exists(p.projectId, id))) throw endpointNotFound(id);
-    return this.deps.store.addresses.listViewsByEndpoint(id);
+    const views = await this.deps.store.addresses.listViewsByEndpoint(p.projectId, id);
+    if (!views) throw endpointNotFound(id);
+    return views;
   }
 
   /** E8: the address goes to PENDING_DELETE; an endpoint keeps at least two addresses. */

@@ -150,7 +150,6 @@ export interface SubnetRepo {
 export interface EndpointRepo {
   create(e: EndpointRecord): Promise<void>;
   get(projectId: string, id: string): Promise<EndpointView | undefined>;
-  exists(projectId: string, id: string): Promise<boolean>;
   /** Unscoped read, for the reconciler only. */
   getById(id: string): Promise<EndpointRecord | undefined>;
   /** Row lock for the rest of the transaction (PostgreSQL); SQLite transactions are already serial. */
@@ -170,7 +169,8 @@ export interface AddressRepo {
   create(a: AddressRecord): Promise<void>;
   get(endpointId: string, id: string): Promise<AddressRecord | undefined>;
   listByEndpoint(endpointId: string): Promise<AddressRecord[]>;
-  listViewsByEndpoint(endpointId: string): Promise<AddressView[]>;
+  /** The addresses of a project's endpoint with their subnets' Neutron ids; undefined when the project has no such endpoint. */
+  listViewsByEndpoint(projectId: string, endpointId: string): Promise<AddressView[] | undefined>;
   /** Addresses in use in a subnet, as unsigned 32-bit integers. */
   usedInSubnet(subnetId: string): Promise<Set<number>>;
   /** The highest address in use in a subnet (an unsigned 32-bit integer), or null. Indexed. */

@@ -395,18 +395,28 @@ for (const db of DATABASES) {
         assert.deepEqual(await store.addresses.listByEndpoint(hex()), []);
       });
 
-      it('listViewsByEndpoint carries the Neutron id of each subnet', async () => {
+      it('listViewsByEndpoint carries the Neutron id of each subnet, scoped to the project', async () => {
         const p = await project();
+        const other = await project();
         const v = await vpc(p.id);
         const s1 = await subnet(v, '10.0.1.0/24');
         const s2 = await subnet(v, '10.0.2.0/24');
         const e = await endpoint(v);
         const a1 = await address(e, s1, '10.0.1.4');
         const a2 = await address(e, s2, '10.0.2.4');
-        assert.deepEqual(await store.addresses.listViewsByEndpoint(e.id), [
+        assert.deepEqual(await store.addresses.listViewsByEndpoint(p.id, e.id), [
           { ...a1, neutronSubnetId: s1.neutronSubnetId },
           { ...a2, neutronSubnetId: s2.neutronSubnetId },
         ]);
+        assert.equal(await store.addresses.listViewsByEndpoint(other.id, e.id), undefined, 'another project sees no such endpoint');
+        assert.equal(await store.addresses.listViewsByEndpoint(p.id, hex()), undefined);
+      });
+
+      it('listViewsByEndpoint is empty, not undefined, for an endpoint that has no address left', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const e = await endpoint(v, { status: 'PENDING_DELETE' });
+        assert.deepEqual(await store.addresses.listViewsByEndpoint(p.id, e.id), []);
       });
 
       it('usedInSubnet returns the addresses of that subnet as integers, PENDING_DELETE included', async () => {
