@@ -138,8 +138,8 @@ export class Reconciler {
   /** A pass over named endpoints only: their pending addresses, then their own status. */
   private async passFor(endpointIds: readonly string[]): Promise<number> {
     const started = this.o.clock.now();
-    const listed = await Promise.all(endpointIds.map((id) => this.o.store.addresses.listByEndpoint(id)));
-    const { changed, routing } = await this.settle(listed.flat().filter((a) => isPending(a.status)), endpointIds);
+    const listed = await this.o.store.addresses.listByEndpoints(endpointIds);
+    const { changed, routing } = await this.settle(listed.filter((a) => isPending(a.status)), endpointIds);
     this.record(started, changed, 0, routing);
     return changed;
   }
@@ -166,9 +166,10 @@ export class Reconciler {
   /**
    * Binds or releases what pending addresses hold (concurrently, outside any transaction: listeners are
    * not rows), then, in one transaction, writes each result with a compare-and-set on the status it read
-   * and settles the endpoints concerned. One commit per pass; each endpoint is locked (PostgreSQL) before
-   * its addresses are read or written, in the order the API locks them (endpoint, then addresses), so its
-   * settled status is computed from addresses no request can change meanwhile.
+   * and settles the endpoints concerned: one commit per pass, and a handful of statements whatever the
+   * number of endpoints. The endpoints are read and locked (PostgreSQL) before any of their addresses is
+   * written, in the order the API locks them (endpoint, then addresses), so each settled status is
+   * computed from addresses no request can change meanwhile.
    */
   private async settle(addresses: readonly AddressRecord[], endpointIds: readonly string[]): Promise<{ changed: number; routing: boolean }> {
     const outcomes = (await Promise.all(addresses.map((a) => this.provision(a)))).filter((o) => o !== null);
@@ -176,7 +177,7 @@ export class Reconciler {
     if (ids.length === 0) return { changed: 0, routing: false };
     const observed: Array<() => void> = [];
     const result = await this.o.store.transaction(async (tx) => {
-      for (const id of ids) await tx.endpoints.lock(id);
+      const endpoints = await tx.endpoints.getByIdsForUpdate(ids);
       let changed = 0;
       const moved = new Set<string>();
       for (const o of outcomes) {
@@ -184,13 +185,12 @@ export class Reconciler {
         changed++;
         moved.add(o.address.endpointId);
       }
-      let routing = false;
-      for (const id of ids) {
-        // An endpoint's addresses are routing only as the source addresses of its rules.
-        if (moved.has(id) && !routing && (await tx.rules.listByEndpoint(id)).length > 0) routing = true;
-        const e = await tx.endpoints.getById(id);
-        if (e && isPending(e.status) && (await this.reconcileEndpoint(tx, e, observed))) changed++;
-      }
+      // An endpoint's addresses are routing only as the source addresses of its rules.
+      const routing = (await tx.rules.endpointsWithRules([...moved])).size > 0;
+      const pending = endpoints.filter((e) => isPending(e.status));
+      const addressesOf = new Map<string, AddressRecord[]>(pending.map((e) => [e.id, []]));
+      for (const a of await tx.addresses.listByEndpoints(pending.map((e) => e.id))) addressesOf.get(a.endpointId)!.push(a);
+      for (const e of pending) if (await this.reconcileEndpoint(tx, e, addressesOf.get(e.id)!, observed)) changed++;
       return { changed, routing };
     });
     // Metrics count committed transitions only.
@@ -229,8 +229,8 @@ export class Reconciler {
     return ok;
   }
 
-  private async reconcileEndpoint(tx: Repos, e: EndpointRecord, observed: Array<() => void>): Promise<boolean> {
-    const addresses = await tx.addresses.listByEndpoint(e.id);
+  /** Settles an endpoint from its addresses, as read (after this pass's writes) in the pass's transaction. */
+  private async reconcileEndpoint(tx: Repos, e: EndpointRecord, addresses: readonly AddressRecord[], observed: Array<() => void>): Promise<boolean> {
     if (e.status === 'PENDING_DELETE') {
       if (addresses.length > 0) return false; // still releasing addresses
       assertAllowed('endpoint', e.status, 'GONE');

@@ -130,6 +130,11 @@ export function makeRuleRepos(db: Db, dialect: Dialect): { rules: RuleRepo; asso
     async listByEndpoint(endpointId) {
       return (await rulesOfEndpoint(db, dialect, endpointId)).rows.map(toRule);
     },
+    async endpointsWithRules(endpointIds) {
+      if (endpointIds.length === 0) return new Set();
+      const rows = await db.selectFrom('resolver_rules').select('endpoint_id').distinct().where('endpoint_id', 'in', [...endpointIds]).execute();
+      return new Set(rows.map((r) => r.endpoint_id));
+    },
     async findPending(limit) {
       const rows = await db.selectFrom('resolver_rules').selectAll().where(isPendingSql).orderBy('updated_at').limit(limit).execute();
       return rows.map(toRule);

@@ -349,6 +349,12 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
     async lock(id) {
       if (pg) await hot.endpointLock(db, dialect, id);
     },
+    async getByIdsForUpdate(ids) {
+      if (ids.length === 0) return [];
+      // Sorted, so that two transactions locking the same endpoints cannot deadlock.
+      const q = db.selectFrom('endpoints').selectAll().where('id', 'in', [...ids]).orderBy('id');
+      return (await (pg ? q.forUpdate() : q).execute()).map(toEndpoint);
+    },
     async find(projectId, filter, page) {
       let where = db.selectFrom('endpoints as e').where('e.project_id', '=', projectId);
       if (filter.direction) where = where.where('e.direction', '=', filter.direction);
@@ -427,6 +433,18 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
     },
     async listByEndpoint(endpointId) {
       return (await hot.addressesOfEndpoint(db, dialect, endpointId)).rows.map(toAddress);
+    },
+    async listByEndpoints(endpointIds) {
+      if (endpointIds.length === 0) return [];
+      const rows = await db
+        .selectFrom('endpoint_addresses')
+        .selectAll()
+        .where('endpoint_id', 'in', [...endpointIds])
+        .orderBy('endpoint_id')
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      return rows.map(toAddress);
     },
     async listViewsByEndpoint(projectId, endpointId) {
       const { rows } = await hot.addressViewsOfEndpoint(db, dialect, projectId, endpointId);

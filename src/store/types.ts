@@ -154,6 +154,8 @@ export interface EndpointRepo {
   getById(id: string): Promise<EndpointRecord | undefined>;
   /** Row lock for the rest of the transaction (PostgreSQL); SQLite transactions are already serial. */
   lock(id: string): Promise<void>;
+  /** Unscoped read of several endpoints (the reconciler), their rows locked in id order for the rest of the transaction (PostgreSQL). */
+  getByIdsForUpdate(ids: readonly string[]): Promise<EndpointRecord[]>;
   find(projectId: string, filter: EndpointFilter, page: Page): Promise<{ items: EndpointView[]; total: number }>;
   update(id: string, patch: Partial<Pick<EndpointRecord, 'name' | 'status' | 'updatedAt'>>): Promise<void>;
   /** Compare-and-set on status: true when the row had `from` and now has `to`. */
@@ -169,6 +171,8 @@ export interface AddressRepo {
   create(a: AddressRecord): Promise<void>;
   get(endpointId: string, id: string): Promise<AddressRecord | undefined>;
   listByEndpoint(endpointId: string): Promise<AddressRecord[]>;
+  /** The addresses of several endpoints, each endpoint's in created order. */
+  listByEndpoints(endpointIds: readonly string[]): Promise<AddressRecord[]>;
   /** The addresses of a project's endpoint with their subnets' Neutron ids; undefined when the project has no such endpoint. */
   listViewsByEndpoint(projectId: string, endpointId: string): Promise<AddressView[] | undefined>;
   /** Addresses in use in a subnet, as unsigned 32-bit integers. */

@@ -294,6 +294,15 @@ for (const db of DATABASES) {
         assert.equal((await store.endpoints.get(p.id, e.id))!.ipaddressCount, 0);
       });
 
+      it('getByIdsForUpdate reads several endpoints in id order, unscoped, inside a transaction', async () => {
+        const p = await project();
+        const q = await project();
+        const [e, f] = [await endpoint(await vpc(p.id)), await endpoint(await vpc(q.id))];
+        const got = await store.transaction((tx) => tx.endpoints.getByIdsForUpdate([f.id, e.id, hex()]));
+        assert.deepEqual(got, [e, f].sort((a, b) => (a.id < b.id ? -1 : 1)));
+        assert.deepEqual(await store.transaction((tx) => tx.endpoints.getByIdsForUpdate([])), []);
+      });
+
       it('transition() is a compare-and-set on the status', async () => {
         const p = await project();
         const v = await vpc(p.id);
@@ -393,6 +402,22 @@ for (const db of DATABASES) {
         assert.equal(await store.addresses.get(f.id, a1.id), undefined);
         assert.deepEqual(await store.addresses.listByEndpoint(e.id), [a2, a1]);
         assert.deepEqual(await store.addresses.listByEndpoint(hex()), []);
+      });
+
+      it('listByEndpoints lists the addresses of several endpoints, each endpoint\'s in created order, and nothing for none', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const [e, f, g] = [await endpoint(v), await endpoint(v), await endpoint(v)];
+        const e2 = await address(e, s, '10.0.1.9');
+        const f1 = await address(f, s, '10.0.1.5');
+        const e1 = await address(e, s, '10.0.1.4', { status: 'PENDING_DELETE' });
+        await address(g, s, '10.0.1.6');
+        const listed = await store.addresses.listByEndpoints([f.id, e.id, hex()]);
+        assert.deepEqual(listed.filter((a) => a.endpointId === e.id), [e2, e1]);
+        assert.deepEqual(listed.filter((a) => a.endpointId === f.id), [f1]);
+        assert.equal(listed.length, 3, 'only the endpoints asked for');
+        assert.deepEqual(await store.addresses.listByEndpoints([]), []);
       });
 
       it('listViewsByEndpoint carries the Neutron id of each subnet, scoped to the project', async () => {
@@ -534,6 +559,30 @@ for (const db of DATABASES) {
         const e = await endpoint(v);
         await assertViolation(address(e, { ...s, id: randomUUID() }, '10.0.1.4'), 'foreign_key');
         await assertViolation(address({ ...e, id: hex() }, s, '10.0.1.4'), 'foreign_key');
+      });
+    });
+
+    describe('rules', () => {
+      it('endpointsWithRules names the endpoints that have a rule, in any status', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const [e, f, g] = [await endpoint(v), await endpoint(v), await endpoint(v)];
+        const rule = (endpointId: string, status: Status) => ({
+          id: hex(),
+          projectId: p.id,
+          name: `r-${hex().slice(0, 8)}`,
+          domainName: `${hex().slice(0, 8)}.example.`,
+          domainKey: `${hex().slice(0, 8)}.example`,
+          endpointId,
+          status,
+          createdAt: tick(),
+          updatedAt: tick(),
+        });
+        await store.rules.create(rule(e.id, 'ACTIVE'), [{ ip: '10.0.0.53', port: 53 }]);
+        await store.rules.create(rule(f.id, 'PENDING_DELETE'), [{ ip: '10.0.0.53', port: 53 }]);
+        assert.deepEqual(await store.rules.endpointsWithRules([e.id, f.id, g.id]), new Set([e.id, f.id]));
+        assert.deepEqual(await store.rules.endpointsWithRules([g.id]), new Set());
+        assert.deepEqual(await store.rules.endpointsWithRules([]), new Set());
       });
     });
 
