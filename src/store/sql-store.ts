@@ -143,6 +143,40 @@ const hot = {
         updated_at: updatedAt,
       }),
   ),
+  addressInsertIfFree: precompiled(
+    (
+      db,
+      id: string,
+      endpointId: string,
+      projectId: string,
+      subnetId: string,
+      vpcId: string,
+      direction: Direction,
+      ip: string,
+      ipInt: number,
+      status: Status,
+      errorInfo: string | null,
+      createdAt: number,
+      updatedAt: number,
+    ) =>
+      db
+        .insertInto('endpoint_addresses')
+        .values({
+          id,
+          endpoint_id: endpointId,
+          project_id: projectId,
+          subnet_id: subnetId,
+          vpc_id: vpcId,
+          direction,
+          ip,
+          ip_int: ipInt,
+          status,
+          error_info: errorInfo,
+          created_at: createdAt,
+          updated_at: updatedAt,
+        })
+        .onConflict((oc) => oc.columns(['subnet_id', 'ip']).doNothing()),
+  ),
   addressGet: precompiled((db, endpointId: string, id: string) => db.selectFrom('endpoint_addresses').selectAll().where('endpoint_id', '=', endpointId).where('id', '=', id)),
   addressesOfEndpoint: precompiled((db, endpointId: string) =>
     db.selectFrom('endpoint_addresses').selectAll().where('endpoint_id', '=', endpointId).orderBy('created_at').orderBy('id'),
@@ -162,9 +196,6 @@ const hot = {
   ),
   addressHighest: precompiled((db, subnetId: string) =>
     db.selectFrom('endpoint_addresses').select((eb) => eb.fn.max('ip_int').as('m')).where('subnet_id', '=', subnetId),
-  ),
-  addressIsUsed: precompiled((db, subnetId: string, ipInt: number) =>
-    db.selectFrom('endpoint_addresses').select('id').where('subnet_id', '=', subnetId).where('ip_int', '=', ipInt),
   ),
   addressSetStatus: precompiled((db, id: string, status: Status, errorInfo: string | null, now: number) =>
     db.updateTable('endpoint_addresses').set({ status, error_info: errorInfo, updated_at: now }).where('id', '=', id),
@@ -427,6 +458,11 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
       const { id, endpointId, projectId, subnetId, vpcId, direction, ip, status, errorInfo, createdAt, updatedAt } = a;
       await guarded(hot.addressInsert(db, dialect, id, endpointId, projectId, subnetId, vpcId, direction, ip, ipToInt(ip), status, errorInfo, createdAt, updatedAt));
     },
+    async createIfFree(a) {
+      const { id, endpointId, projectId, subnetId, vpcId, direction, ip, status, errorInfo, createdAt, updatedAt } = a;
+      const r = await guarded(hot.addressInsertIfFree(db, dialect, id, endpointId, projectId, subnetId, vpcId, direction, ip, ipToInt(ip), status, errorInfo, createdAt, updatedAt));
+      return affected(r) === 1;
+    },
     async get(endpointId, id) {
       const r = (await hot.addressGet(db, dialect, endpointId, id)).rows[0];
       return r && toAddress(r);
@@ -460,9 +496,6 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
     async highestInSubnet(subnetId) {
       const r = (await hot.addressHighest(db, dialect, subnetId)).rows[0];
       return r?.m === null || r?.m === undefined ? null : num(r.m);
-    },
-    async isUsed(subnetId, ipInt) {
-      return (await hot.addressIsUsed(db, dialect, subnetId, ipInt)).rows.length > 0;
     },
     async countBySubnet(subnetId) {
       const r = await db.selectFrom('endpoint_addresses').select((eb) => eb.fn.countAll<number>().as('n')).where('subnet_id', '=', subnetId).executeTakeFirstOrThrow();

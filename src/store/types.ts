@@ -169,6 +169,12 @@ export interface EndpointRepo {
 
 export interface AddressRepo {
   create(a: AddressRecord): Promise<void>;
+  /**
+   * Inserts the address unless its subnet already has that ip (false): the unique constraint decides, and
+   * a concurrent insert of the same ip is waited for rather than turned into an error, so the caller's
+   * transaction can go on and try another address.
+   */
+  createIfFree(a: AddressRecord): Promise<boolean>;
   get(endpointId: string, id: string): Promise<AddressRecord | undefined>;
   listByEndpoint(endpointId: string): Promise<AddressRecord[]>;
   /** The addresses of several endpoints, each endpoint's in created order. */
@@ -179,8 +185,6 @@ export interface AddressRepo {
   usedInSubnet(subnetId: string): Promise<Set<number>>;
   /** The highest address in use in a subnet (an unsigned 32-bit integer), or null. Indexed. */
   highestInSubnet(subnetId: string): Promise<number | null>;
-  /** Whether an address is in use in a subnet. Indexed. */
-  isUsed(subnetId: string, ipInt: number): Promise<boolean>;
   countBySubnet(subnetId: string): Promise<number>;
   countByVpc(vpcId: string): Promise<number>;
   setStatus(id: string, patch: { status: Status; errorInfo: string | null; updatedAt: number }, expected?: Status): Promise<boolean>;

@@ -511,6 +511,27 @@ for (const db of DATABASES) {
         assert.deepEqual(await store.addresses.listByEndpoint(f.id), [b1]);
       });
 
+      it('createIfFree inserts an address unless its subnet has that ip, without raising', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const [s, t] = [await subnet(v, '10.0.1.0/24'), await subnet(v, '10.0.2.0/24')];
+        const [e, f] = [await endpoint(v), await endpoint(v)];
+        const a = addressOf(e, s, '10.0.1.7');
+        assert.equal(await store.addresses.createIfFree(a), true);
+        assert.equal(await store.addresses.createIfFree(addressOf(f, s, '10.0.1.7')), false, 'taken in that subnet');
+        const other = addressOf(f, t, '10.0.1.7', { subnetId: t.id });
+        assert.equal(await store.addresses.createIfFree(other), true, 'free in another subnet');
+        assert.deepEqual(await store.addresses.listByEndpoint(e.id), [a]);
+        assert.deepEqual(await store.addresses.listByEndpoint(f.id), [other]);
+        // Inside a transaction a taken ip does not abort it (PostgreSQL): the next statement still runs.
+        const b = addressOf(f, s, '10.0.1.8');
+        await store.transaction(async (tx) => {
+          assert.equal(await tx.addresses.createIfFree(addressOf(f, s, '10.0.1.7')), false);
+          assert.equal(await tx.addresses.createIfFree(b), true);
+        });
+        assert.deepEqual(await store.addresses.listByEndpoint(f.id), [other, b]);
+      });
+
       it('deletes an address, which frees its IP', async () => {
         const p = await project();
         const v = await vpc(p.id);
