@@ -211,7 +211,7 @@ const affected = (r: { numAffectedRows?: bigint }): number => Number(r.numAffect
 function makeRepos(db: Db, dialect: Dialect): Repos {
   const pg = dialect === 'postgres';
 
-  const projects: ProjectRepo = {
+  const projects = (): ProjectRepo => ({
     async create(p) {
       await guarded(db.insertInto('projects').values({ id: p.id, name: p.name, created_at: p.createdAt }).execute());
     },
@@ -230,9 +230,9 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
     async lock(id) {
       if (pg) await sql`select id from projects where id = ${id} for update`.execute(db);
     },
-  };
+  });
 
-  const tokens: TokenRepo = {
+  const tokens = (): TokenRepo => ({
     async create(t) {
       await guarded(
         db
@@ -266,9 +266,9 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
       const r = await db.selectFrom('api_tokens').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', projectId).executeTakeFirstOrThrow();
       return num(r.n);
     },
-  };
+  });
 
-  const vpcs: VpcRepo = {
+  const vpcs = (): VpcRepo => ({
     async create(v) {
       await guarded(
         db
@@ -296,9 +296,9 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
     async delete(id) {
       await guarded(db.deleteFrom('vpcs').where('id', '=', id).execute());
     },
-  };
+  });
 
-  const subnets: SubnetRepo = {
+  const subnets = (): SubnetRepo => ({
     async create(s) {
       await guarded(
         db
@@ -340,7 +340,7 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
       // Sorted, so that two transactions locking the same subnets cannot deadlock.
       if (pg && ids.length > 0) await sql`select id from subnets where id in (${sql.join([...ids].sort())}) order by id for update`.execute(db);
     },
-  };
+  });
 
   const endpointView = () => endpointViewQuery(db);
 
@@ -350,7 +350,7 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
     resolverRuleCount: num(r.resolver_rule_count ?? 0),
   });
 
-  const endpoints: EndpointRepo = {
+  const endpoints = (): EndpointRepo => ({
     async create(e) {
       await guarded(
         db
@@ -451,9 +451,9 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
       const rows = await db.selectFrom('endpoints').selectAll().where(isPendingSql).orderBy('updated_at').limit(limit).execute();
       return rows.map(toEndpoint);
     },
-  };
+  });
 
-  const addresses: AddressRepo = {
+  const addresses = (): AddressRepo => ({
     async create(a) {
       const { id, endpointId, projectId, subnetId, vpcId, direction, ip, status, errorInfo, createdAt, updatedAt } = a;
       await guarded(hot.addressInsert(db, dialect, id, endpointId, projectId, subnetId, vpcId, direction, ip, ipToInt(ip), status, errorInfo, createdAt, updatedAt));
@@ -543,9 +543,50 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
       const rows = await db.selectFrom('endpoint_addresses').selectAll().where('status', '=', 'ERROR').execute();
       return rows.map(toAddress);
     },
-  };
+  });
 
-  return { ...makeRuleRepos(db, dialect), projects, tokens, vpcs, subnets, endpoints, addresses, ...makeIdentityRepos(db, guarded) };
+  const ruleRepos = once(() => makeRuleRepos(db, dialect));
+  const identityRepos = once(() => makeIdentityRepos(db, guarded));
+  return lazily({
+    projects,
+    tokens,
+    vpcs,
+    subnets,
+    endpoints,
+    addresses,
+    rules: () => ruleRepos().rules,
+    associations: () => ruleRepos().associations,
+    queryLogs: () => ruleRepos().queryLogs,
+    users: () => identityRepos().users,
+    accessKeys: () => identityRepos().accessKeys,
+    settings: () => identityRepos().settings,
+    projectAdmin: () => identityRepos().projectAdmin,
+  });
+}
+
+const once = <T>(make: () => T): (() => T) => {
+  let value: T | undefined;
+  return () => (value ??= make());
+};
+
+/**
+ * Repositories built on first use. Every transaction gets its own set, bound to its connection, and uses two
+ * or three of them: building all fourteen (some hundred closures) cost more than a query of the transaction.
+ */
+function lazily(make: { [K in keyof Repos]: () => Repos[K] }): Repos {
+  const repos = {} as Repos;
+  for (const key of Object.keys(make) as Array<keyof Repos>) {
+    Object.defineProperty(repos, key, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const value = make[key]();
+        Object.defineProperty(repos, key, { value, enumerable: true });
+        return value;
+      },
+    });
+  }
+  return repos;
 }
 
 /** Wraps a migrated Kysely instance as a Store. */
