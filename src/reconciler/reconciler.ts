@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.ts';
 import { canTransition, isPending, type Status } from '../domain/status.ts';
-import type { AddressRecord, EndpointRecord, Repos, Store } from '../store/types.ts';
+import type { AddressRecord, EndpointRecord, Store } from '../store/types.ts';
 import type { Provisioner } from './provisioner.ts';
 import { reconcileRules } from './rule-reconciler.ts';
 
@@ -165,37 +165,80 @@ export class Reconciler {
 
   /**
    * Binds or releases what pending addresses hold (concurrently, outside any transaction: listeners are
-   * not rows), then, in one transaction, writes each result with a compare-and-set on the status it read
-   * and settles the endpoints concerned: one commit per pass, and a handful of statements whatever the
-   * number of endpoints. The endpoints are read and locked (PostgreSQL) before any of their addresses is
-   * written, in the order the API locks them (endpoint, then addresses), so each settled status is
-   * computed from addresses no request can change meanwhile.
+   * not rows), then, in one transaction, writes the results with a compare-and-set on the status each
+   * address had, and settles the endpoints concerned from their addresses as read after those writes.
+   * The endpoints are read and locked (PostgreSQL) before any of their addresses is written, in the order
+   * the API locks them (endpoint, then addresses), so each settled status is computed from addresses no
+   * request can change meanwhile. Writes of the same kind go in one statement: a pass costs one commit
+   * and a handful of statements whatever the number of endpoints, which matters on PostgreSQL, where
+   * each statement is a round trip and the API's requests compete for the same event loop.
    */
   private async settle(addresses: readonly AddressRecord[], endpointIds: readonly string[]): Promise<{ changed: number; routing: boolean }> {
     const outcomes = (await Promise.all(addresses.map((a) => this.provision(a)))).filter((o) => o !== null);
     const ids = [...new Set([...endpointIds, ...addresses.map((a) => a.endpointId)])].sort();
     if (ids.length === 0) return { changed: 0, routing: false };
+    // An endpoint's addresses are routing only as the source addresses of its rules. A rule is no row this
+    // pass writes (and its own changes refresh routing), so this read runs beside the transaction.
+    const withRules = this.o.store.rules.endpointsWithRules([...new Set(outcomes.map((o) => o.address.endpointId))]).catch((e: unknown) => {
+      this.o.log.warn({ err: e }, 'cannot tell which endpoints have rules; refreshing routing');
+      return null;
+    });
     const observed: Array<() => void> = [];
-    const result = await this.o.store.transaction(async (tx) => {
+    const { changed, moved } = await this.o.store.transaction(async (tx) => {
       const endpoints = await tx.endpoints.getByIdsForUpdate(ids);
-      let changed = 0;
+      const now = this.o.clock.now();
       const moved = new Set<string>();
-      for (const o of outcomes) {
-        if (!(await this.writeOutcome(tx, o, observed))) continue;
-        changed++;
+      let changed = 0;
+      const gone = outcomes.filter((o) => o.to === 'GONE');
+      await tx.addresses.deleteMany(gone.map((o) => o.address.id));
+      for (const o of gone) {
+        observed.push(() => this.observe('address', 'GONE', o.address.updatedAt));
         moved.add(o.address.endpointId);
+        changed++;
       }
-      // An endpoint's addresses are routing only as the source addresses of its rules.
-      const routing = (await tx.rules.endpointsWithRules([...moved])).size > 0;
+      for (const group of groupBy(outcomes.filter((o) => o.to !== 'GONE'), (o) => JSON.stringify([o.to, o.error]))) {
+        const to = group[0]!.to as Status;
+        const written = await tx.addresses.setStatusMany(group.map((o) => o.address.id), { status: to, errorInfo: group[0]!.error, updatedAt: now }, 'PENDING_CREATE');
+        for (const o of group) {
+          // Unbound while we were binding: the next pass sees PENDING_DELETE and releases it.
+          if (!written.has(o.address.id)) {
+            this.o.log.debug({ address: o.address.id }, 'address changed during activation');
+            continue;
+          }
+          observed.push(() => this.observe('address', to, o.address.updatedAt));
+          moved.add(o.address.endpointId);
+          changed++;
+        }
+      }
       const pending = endpoints.filter((e) => isPending(e.status));
       const addressesOf = new Map<string, AddressRecord[]>(pending.map((e) => [e.id, []]));
       for (const a of await tx.addresses.listByEndpoints(pending.map((e) => e.id))) addressesOf.get(a.endpointId)!.push(a);
-      for (const e of pending) if (await this.reconcileEndpoint(tx, e, addressesOf.get(e.id)!, observed)) changed++;
-      return { changed, routing };
+      const moves: Array<{ e: EndpointRecord; to: Status }> = [];
+      for (const e of pending) {
+        const settled = settleEndpoint(e, addressesOf.get(e.id)!);
+        if (settled === 'GONE') {
+          await tx.endpoints.delete(e.id);
+          observed.push(() => this.observe('endpoint', 'GONE', e.updatedAt));
+          changed++;
+        } else if (settled !== null) {
+          moves.push({ e, to: settled });
+        }
+      }
+      for (const group of groupBy(moves, (m) => `${m.e.status}>${m.to}`)) {
+        const { e: first, to } = group[0]!;
+        const done = await tx.endpoints.transitionMany(group.map((m) => m.e.id), first.status, to, now);
+        for (const m of group) {
+          if (!done.has(m.e.id)) continue;
+          observed.push(() => this.observe('endpoint', to, m.e.updatedAt));
+          changed++;
+        }
+      }
+      return { changed, moved };
     });
     // Metrics count committed transitions only.
     for (const observe of observed) observe();
-    return result;
+    const ruled = moved.size > 0 ? await withRules : new Set<string>();
+    return { changed, routing: ruled === null || [...ruled].some((id) => moved.has(id)) };
   }
 
   /** What activating or releasing an address gave, before it is written; null: nothing to do for this status. */
@@ -212,38 +255,6 @@ export class Reconciler {
       return { address: a, to: 'GONE', error: null };
     }
     return null;
-  }
-
-  private async writeOutcome(tx: Repos, o: Outcome, observed: Array<() => void>): Promise<boolean> {
-    const a = o.address;
-    if (o.to === 'GONE') {
-      await tx.addresses.delete(a.id);
-      observed.push(() => this.observe('address', 'GONE', a.updatedAt));
-      return true;
-    }
-    const to = o.to;
-    const ok = await tx.addresses.setStatus(a.id, { status: to, errorInfo: o.error, updatedAt: this.o.clock.now() }, 'PENDING_CREATE');
-    // Unbound while we were binding: the next pass sees PENDING_DELETE and releases it.
-    if (!ok) this.o.log.debug({ address: a.id }, 'address changed during activation');
-    else observed.push(() => this.observe('address', to, a.updatedAt));
-    return ok;
-  }
-
-  /** Settles an endpoint from its addresses, as read (after this pass's writes) in the pass's transaction. */
-  private async reconcileEndpoint(tx: Repos, e: EndpointRecord, addresses: readonly AddressRecord[], observed: Array<() => void>): Promise<boolean> {
-    if (e.status === 'PENDING_DELETE') {
-      if (addresses.length > 0) return false; // still releasing addresses
-      assertAllowed('endpoint', e.status, 'GONE');
-      await tx.endpoints.delete(e.id);
-      observed.push(() => this.observe('endpoint', 'GONE', e.updatedAt));
-      return true;
-    }
-    if (addresses.some((a) => a.status.startsWith('PENDING_'))) return false;
-    const to = settledStatus(addresses);
-    assertAllowed('endpoint', e.status, to);
-    const ok = await tx.endpoints.transition(e.id, e.status, to, this.o.clock.now());
-    if (ok) observed.push(() => this.observe('endpoint', to, e.updatedAt));
-    return ok;
   }
 
   private async activate(a: AddressRecord): Promise<string | null> {
@@ -309,6 +320,33 @@ export class Reconciler {
     const to = settledStatus(addresses);
     if (to !== e.status) await this.o.store.endpoints.transition(e.id, e.status, to, this.o.clock.now());
   }
+}
+
+/**
+ * What a pending endpoint becomes, given its addresses: GONE (deleted, no address left), its settled status
+ * (no address pending any more), or null (still waiting for addresses). Every move is checked against TRANSITIONS.
+ */
+function settleEndpoint(e: EndpointRecord, addresses: readonly AddressRecord[]): Status | 'GONE' | null {
+  if (e.status === 'PENDING_DELETE') {
+    if (addresses.length > 0) return null; // still releasing addresses
+    assertAllowed('endpoint', e.status, 'GONE');
+    return 'GONE';
+  }
+  if (addresses.some((a) => a.status.startsWith('PENDING_'))) return null;
+  const to = settledStatus(addresses);
+  assertAllowed('endpoint', e.status, to);
+  return to;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const g = groups.get(k);
+    if (g) g.push(item);
+    else groups.set(k, [item]);
+  }
+  return [...groups.values()];
 }
 
 /** An endpoint is ACTIVE when every address is; one address in ERROR makes it ERROR (its error_info says why). */

@@ -415,6 +415,11 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
     async transition(id, from, to, now) {
       return affected(await hot.endpointTransition(db, dialect, id, from, to, now)) === 1;
     },
+    async transitionMany(ids, from, to, now) {
+      if (ids.length === 0) return new Set();
+      const rows = await db.updateTable('endpoints').set({ status: to, updated_at: now }).where('id', 'in', [...ids]).where('status', '=', from).returning('id').execute();
+      return new Set(rows.map((r) => r.id));
+    },
     async delete(id) {
       await guarded(db.deleteFrom('endpoints').where('id', '=', id).execute());
     },
@@ -512,11 +517,25 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
           : await hot.addressSetStatusFrom(db, dialect, id, patch.status, patch.errorInfo, patch.updatedAt, expected);
       return affected(r) === 1;
     },
+    async setStatusMany(ids, patch, expected) {
+      if (ids.length === 0) return new Set();
+      const rows = await db
+        .updateTable('endpoint_addresses')
+        .set({ status: patch.status, error_info: patch.errorInfo, updated_at: patch.updatedAt })
+        .where('id', 'in', [...ids])
+        .where('status', '=', expected)
+        .returning('id')
+        .execute();
+      return new Set(rows.map((r) => r.id));
+    },
     async markEndpointDeleting(endpointId, now) {
       await db.updateTable('endpoint_addresses').set({ status: 'PENDING_DELETE', updated_at: now }).where('endpoint_id', '=', endpointId).execute();
     },
     async delete(id) {
       await hot.addressDelete(db, dialect, id);
+    },
+    async deleteMany(ids) {
+      if (ids.length > 0) await db.deleteFrom('endpoint_addresses').where('id', 'in', [...ids]).execute();
     },
     async findPending(limit) {
       const rows = await db.selectFrom('endpoint_addresses').selectAll().where(isPendingSql).orderBy('updated_at').limit(limit).execute();

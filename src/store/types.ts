@@ -160,6 +160,8 @@ export interface EndpointRepo {
   update(id: string, patch: Partial<Pick<EndpointRecord, 'name' | 'status' | 'updatedAt'>>): Promise<void>;
   /** Compare-and-set on status: true when the row had `from` and now has `to`. */
   transition(id: string, from: Status, to: Status, now: number): Promise<boolean>;
+  /** transition() of several endpoints in one statement; returns the ids that moved. */
+  transitionMany(ids: readonly string[], from: Status, to: Status, now: number): Promise<Set<string>>;
   delete(id: string): Promise<void>;
   countByDirection(projectId: string, direction: Direction): Promise<number>;
   countByVpc(vpcId: string): Promise<number>;
@@ -188,8 +190,11 @@ export interface AddressRepo {
   countBySubnet(subnetId: string): Promise<number>;
   countByVpc(vpcId: string): Promise<number>;
   setStatus(id: string, patch: { status: Status; errorInfo: string | null; updatedAt: number }, expected?: Status): Promise<boolean>;
+  /** setStatus(..., expected) of several addresses in one statement; returns the ids that were written. */
+  setStatusMany(ids: readonly string[], patch: { status: Status; errorInfo: string | null; updatedAt: number }, expected: Status): Promise<Set<string>>;
   markEndpointDeleting(endpointId: string, now: number): Promise<void>;
   delete(id: string): Promise<void>;
+  deleteMany(ids: readonly string[]): Promise<void>;
   findPending(limit: number): Promise<AddressRecord[]>;
   listActive(): Promise<AddressRecord[]>;
   listErrored(): Promise<AddressRecord[]>;

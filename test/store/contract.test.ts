@@ -294,6 +294,16 @@ for (const db of DATABASES) {
         assert.equal((await store.endpoints.get(p.id, e.id))!.ipaddressCount, 0);
       });
 
+      it('transitionMany is a compare-and-set on the status of several endpoints, and says which moved', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const [e, f, g] = [await endpoint(v, { status: 'PENDING_UPDATE' }), await endpoint(v, { status: 'PENDING_UPDATE' }), await endpoint(v, { status: 'ERROR' })];
+        assert.deepEqual(await store.endpoints.transitionMany([e.id, f.id, g.id, hex()], 'PENDING_UPDATE', 'ACTIVE', 777), new Set([e.id, f.id]));
+        assert.deepEqual(await store.endpoints.getById(e.id), { ...e, status: 'ACTIVE', updatedAt: 777 });
+        assert.deepEqual(await store.endpoints.getById(g.id), g, 'not in the expected status: unchanged');
+        assert.deepEqual(await store.endpoints.transitionMany([], 'PENDING_UPDATE', 'ACTIVE', 778), new Set());
+      });
+
       it('getByIdsForUpdate reads several endpoints in id order, unscoped, inside a transaction', async () => {
         const p = await project();
         const q = await project();
@@ -509,6 +519,23 @@ for (const db of DATABASES) {
           { ...a2, status: 'PENDING_DELETE', updatedAt: 777 },
         ]);
         assert.deepEqual(await store.addresses.listByEndpoint(f.id), [b1]);
+      });
+
+      it('setStatusMany writes the addresses that have the expected status and says which; deleteMany deletes', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const e = await endpoint(v);
+        const a1 = await address(e, s, '10.0.1.4');
+        const a2 = await address(e, s, '10.0.1.5');
+        const a3 = await address(e, s, '10.0.1.6', { status: 'PENDING_DELETE' });
+        const patch = { status: 'ERROR' as const, errorInfo: 'port busy', updatedAt: 999 };
+        assert.deepEqual(await store.addresses.setStatusMany([a1.id, a3.id, hex()], patch, 'PENDING_CREATE'), new Set([a1.id]));
+        assert.deepEqual(await store.addresses.listByEndpoint(e.id), [{ ...a1, ...patch }, a2, a3]);
+        assert.deepEqual(await store.addresses.setStatusMany([], patch, 'PENDING_CREATE'), new Set());
+        await store.addresses.deleteMany([a1.id, a3.id]);
+        await store.addresses.deleteMany([]);
+        assert.deepEqual(await store.addresses.listByEndpoint(e.id), [a2]);
       });
 
       it('createIfFree inserts an address unless its subnet has that ip, without raising', async () => {
