@@ -6,7 +6,8 @@
 // A complete cycle is what a real client does: bind an address (202), list the endpoint's addresses
 // until the new one is ACTIVE (that is how it learns the address id), unbind it (202), list until it is
 // gone. The server runs in its own process with its real data plane: every bound inbound address gets
-// UDP and TCP listeners before it is ACTIVE. PostgreSQL uses BENCH_PG_URL (default
+// UDP and TCP listeners before it is ACTIVE. Each line also gives the server's CPU time (user + system,
+// from /proc) per cycle and per request, which depends less on what else the machine is running. PostgreSQL uses BENCH_PG_URL (default
 // postgres://postgres@127.0.0.1:5432/test) and a fresh schema.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
-import { freshDatabase, pct, startNode, startServe, stopProcess } from './lib.ts';
+import { cpuMs, freshDatabase, pct, startNode, startServe, stopProcess } from './lib.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -85,12 +86,15 @@ interface CycleResult {
   cycleMs: number[];
   bindMs: number[];
   polls: number;
+  /** Server CPU (user + system) spent during the run, when its pid is known. */
+  serverCpuMs: number;
 }
 
 /** One worker per endpoint: bind, poll until ACTIVE, unbind, poll until gone, for `seconds`. */
-async function runCycles(c: Client, endpoints: string[], seconds: number): Promise<CycleResult> {
-  const result: CycleResult = { cycles: 0, seconds, requests: 0, cycleMs: [], bindMs: [], polls: 0 };
+async function runCycles(c: Client, endpoints: string[], seconds: number, serverPid?: number): Promise<CycleResult> {
+  const result: CycleResult = { cycles: 0, seconds, requests: 0, cycleMs: [], bindMs: [], polls: 0, serverCpuMs: NaN };
   const startRequests = c.requests;
+  const cpu0 = serverPid === undefined ? NaN : cpuMs(serverPid);
   const deadline = performance.now() + seconds * 1000;
   await Promise.all(
     endpoints.map(async (ep) => {
@@ -124,12 +128,13 @@ async function runCycles(c: Client, endpoints: string[], seconds: number): Promi
     }),
   );
   result.requests = c.requests - startRequests;
+  if (serverPid !== undefined) result.serverCpuMs = cpuMs(serverPid) - cpu0;
   return result;
 }
 
 function reportCycles(label: string, r: CycleResult): string {
   const rate = r.cycles / r.seconds;
-  return `${label.padEnd(34)} ${rate.toFixed(0).padStart(6)} cycles/s  ${(r.requests / r.seconds).toFixed(0).padStart(6)} req/s  cycle p50 ${ms(pct(r.cycleMs, 50))} p99 ${ms(pct(r.cycleMs, 99))}  bind p50 ${ms(pct(r.bindMs, 50))} p99 ${ms(pct(r.bindMs, 99))}  polls/cycle ${(r.polls / Math.max(1, r.cycles)).toFixed(2)}`;
+  return `${label.padEnd(34)} ${rate.toFixed(0).padStart(6)} cycles/s  ${(r.requests / r.seconds).toFixed(0).padStart(6)} req/s  cycle p50 ${ms(pct(r.cycleMs, 50))} p99 ${ms(pct(r.cycleMs, 99))}  bind p50 ${ms(pct(r.bindMs, 50))} p99 ${ms(pct(r.bindMs, 99))}  polls/cycle ${(r.polls / Math.max(1, r.cycles)).toFixed(2)}  server CPU ${(r.serverCpuMs / Math.max(1, r.cycles)).toFixed(2)} ms/cycle ${(r.serverCpuMs / Math.max(1, r.requests)).toFixed(3)} ms/req`;
 }
 
 async function timeRequests(c: Client, path: string, n: number): Promise<number[]> {
@@ -143,10 +148,11 @@ async function timeRequests(c: Client, path: string, n: number): Promise<number[
   return out;
 }
 
-async function trivialCeiling(seconds: number, concurrency: number): Promise<number> {
+async function trivialCeiling(seconds: number, concurrency: number): Promise<{ rate: number; cpuMsPerRequest: number }> {
   const server = await startNode(['--import', 'tsx', 'bench/trivial-server.ts', String(TRIVIAL_PORT)], /ready/);
   const c = new Client(TRIVIAL_PORT, concurrency);
   try {
+    const cpu0 = cpuMs(server.pid!);
     const deadline = performance.now() + seconds * 1000;
     let n = 0;
     await Promise.all(
@@ -157,7 +163,7 @@ async function trivialCeiling(seconds: number, concurrency: number): Promise<num
         }
       }),
     );
-    return n / seconds;
+    return { rate: n / seconds, cpuMsPerRequest: (cpuMs(server.pid!) - cpu0) / n };
   } finally {
     await c.close();
     await stopProcess(server);
@@ -199,7 +205,7 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', ceiling: number): Prom
     for (const id of cycleEps) await waitActive(c, id);
 
     await runCycles(c, cycleEps.slice(0, CONCURRENCY[0]), 2); // warm-up (JIT, caches), not reported
-    const empty = await runCycles(c, cycleEps.slice(0, CONCURRENCY[0]), Math.min(5, SECONDS));
+    const empty = await runCycles(c, cycleEps.slice(0, CONCURRENCY[0]), Math.min(5, SECONDS), server.pid);
     lines.push(reportCycles(`${kind}, ${MAX_C} endpoints stored, c=${CONCURRENCY[0]}`, empty));
 
     const t0 = performance.now();
@@ -224,7 +230,7 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', ceiling: number): Prom
     lines.push(`${kind}: seed settled (all ACTIVE) ${((performance.now() - settle0) / 1000).toFixed(1)} s after the last create returned`);
 
     for (const conc of CONCURRENCY) {
-      const r = await runCycles(c, cycleEps.slice(0, conc), SECONDS);
+      const r = await runCycles(c, cycleEps.slice(0, conc), SECONDS, server.pid);
       lines.push(reportCycles(`${kind}, ${STORED + MAX_C} endpoints stored, c=${conc}`, r));
       lines.push(`    API requests/s during cycles vs trivial Fastify route: ${((r.requests / r.seconds / ceiling) * 100).toFixed(1)}% (ratio ${(r.requests / r.seconds / ceiling).toFixed(3)})`);
     }
@@ -243,8 +249,9 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', ceiling: number): Prom
   return lines;
 }
 
-const ceiling8 = await trivialCeiling(Math.min(5, SECONDS), 8);
-console.log(`trivial Fastify route (same client, separate process), c=8: ${ceiling8.toFixed(0)} req/s`);
+const trivial = await trivialCeiling(Math.min(5, SECONDS), 8);
+const ceiling8 = trivial.rate;
+console.log(`trivial Fastify route (same client, separate process), c=8: ${ceiling8.toFixed(0)} req/s, server CPU ${trivial.cpuMsPerRequest.toFixed(3)} ms/req`);
 for (const kind of args.db!.split(',') as Array<'sqlite' | 'postgres'>) {
   for (const line of await benchDatabase(kind, ceiling8)) console.log(line);
 }

@@ -1,8 +1,8 @@
 // buildApp(deps): the Fastify application with its plugins and routes. It never listens by itself.
-import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
+import { randomHex32 } from '../domain/ids.ts';
 import type { EndpointService } from '../services/endpoint-service.ts';
 import type { TokenBucketRateLimiter } from '../auth/rate-limit.ts';
 import type { AuthService } from '../services/auth-service.ts';
@@ -59,7 +59,7 @@ async function buildTypedApp(deps: AppDeps) {
   const app = Fastify({
     ...(deps.log ? { loggerInstance: deps.log as unknown as FastifyBaseLogger } : { logger: false }),
     bodyLimit,
-    genReqId: () => randomBytes(16).toString('hex'),
+    genReqId: () => randomHex32(),
     requestIdHeader: false,
     // vpcdns logs one line per request itself (onResponse below), with project and route.
     logController: new LogController({ disableRequestLogging: true }),

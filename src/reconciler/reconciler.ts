@@ -24,6 +24,13 @@ export interface ReconcilerOptions {
   onTransition?: (kind: 'address' | 'endpoint', to: Status | 'GONE', waitedMs: number) => void;
 }
 
+/** The result of activating or releasing one address, written in the pass's transaction. */
+interface Outcome {
+  address: AddressRecord;
+  to: Status | 'GONE';
+  error: string | null;
+}
+
 export interface ReconcilerStats {
   passes: number;
   transitions: number;
@@ -131,20 +138,8 @@ export class Reconciler {
   /** A pass over named endpoints only: their pending addresses, then their own status. */
   private async passFor(endpointIds: readonly string[]): Promise<number> {
     const started = this.o.clock.now();
-    let changed = 0;
-    let routing = false;
-    await Promise.all(
-      endpointIds.map(async (id) => {
-        const addresses = await this.o.store.addresses.listByEndpoint(id);
-        const results = await Promise.all(addresses.filter((a) => isPending(a.status)).map((a) => this.reconcileAddress(a)));
-        const moved = results.filter(Boolean).length;
-        changed += moved;
-        // An endpoint's addresses are routing only as the source addresses of its rules.
-        if (moved > 0 && (await this.o.store.rules.listByEndpoint(id)).length > 0) routing = true;
-        const e = await this.o.store.endpoints.getById(id);
-        if (e && isPending(e.status) && (await this.reconcileEndpoint(e))) changed++;
-      }),
-    );
+    const listed = await this.o.store.addresses.listByEndpoints(endpointIds);
+    const { changed, routing } = await this.settle(listed.filter((a) => isPending(a.status)), endpointIds);
     this.record(started, changed, 0, routing);
     return changed;
   }
@@ -160,55 +155,106 @@ export class Reconciler {
   private async pass(): Promise<number> {
     const started = this.o.clock.now();
     const batch = this.o.batchSize ?? 256;
-    let changed = 0;
     const addresses = await this.o.store.addresses.findPending(batch);
-    // Listener binds are independent of each other; run a batch concurrently.
-    const results = await Promise.all(addresses.map((a) => this.reconcileAddress(a)));
-    changed += results.filter(Boolean).length;
     const endpoints = await this.o.store.endpoints.findPending(batch);
-    for (const e of endpoints) if (await this.reconcileEndpoint(e)) changed++;
+    let { changed } = await this.settle(addresses, endpoints.map((e) => e.id));
     changed += await reconcileRules(this.o.store, this.o.clock, batch);
     this.record(started, changed, addresses.length + endpoints.length - changed);
     return changed;
   }
 
-  private async reconcileAddress(a: AddressRecord): Promise<boolean> {
-    const now = () => this.o.clock.now();
+  /**
+   * Binds or releases what pending addresses hold (concurrently, outside any transaction: listeners are
+   * not rows), then, in one transaction, writes the results with a compare-and-set on the status each
+   * address had, and settles the endpoints concerned from their addresses as read after those writes.
+   * The endpoints are read and locked (PostgreSQL) before any of their addresses is written, in the order
+   * the API locks them (endpoint, then addresses), so each settled status is computed from addresses no
+   * request can change meanwhile. Writes of the same kind go in one statement: a pass costs one commit
+   * and a handful of statements whatever the number of endpoints, which matters on PostgreSQL, where
+   * each statement is a round trip and the API's requests compete for the same event loop.
+   */
+  private async settle(addresses: readonly AddressRecord[], endpointIds: readonly string[]): Promise<{ changed: number; routing: boolean }> {
+    const outcomes = (await Promise.all(addresses.map((a) => this.provision(a)))).filter((o) => o !== null);
+    const ids = [...new Set([...endpointIds, ...addresses.map((a) => a.endpointId)])].sort();
+    if (ids.length === 0) return { changed: 0, routing: false };
+    // An endpoint's addresses are routing only as the source addresses of its rules. A rule is no row this
+    // pass writes (and its own changes refresh routing), so this read runs beside the transaction.
+    const withRules = this.o.store.rules.endpointsWithRules([...new Set(outcomes.map((o) => o.address.endpointId))]).catch((e: unknown) => {
+      this.o.log.warn({ err: e }, 'cannot tell which endpoints have rules; refreshing routing');
+      return null;
+    });
+    const observed: Array<() => void> = [];
+    const { changed, moved } = await this.o.store.transaction(async (tx) => {
+      const endpoints = await tx.endpoints.getByIdsForUpdate(ids);
+      const now = this.o.clock.now();
+      const moved = new Set<string>();
+      let changed = 0;
+      const gone = outcomes.filter((o) => o.to === 'GONE');
+      await tx.addresses.deleteMany(gone.map((o) => o.address.id));
+      for (const o of gone) {
+        observed.push(() => this.observe('address', 'GONE', o.address.updatedAt));
+        moved.add(o.address.endpointId);
+        changed++;
+      }
+      for (const group of groupBy(outcomes.filter((o) => o.to !== 'GONE'), (o) => JSON.stringify([o.to, o.error]))) {
+        const to = group[0]!.to as Status;
+        const written = await tx.addresses.setStatusMany(group.map((o) => o.address.id), { status: to, errorInfo: group[0]!.error, updatedAt: now }, 'PENDING_CREATE');
+        for (const o of group) {
+          // Unbound while we were binding: the next pass sees PENDING_DELETE and releases it.
+          if (!written.has(o.address.id)) {
+            this.o.log.debug({ address: o.address.id }, 'address changed during activation');
+            continue;
+          }
+          observed.push(() => this.observe('address', to, o.address.updatedAt));
+          moved.add(o.address.endpointId);
+          changed++;
+        }
+      }
+      const pending = endpoints.filter((e) => isPending(e.status));
+      const addressesOf = new Map<string, AddressRecord[]>(pending.map((e) => [e.id, []]));
+      for (const a of await tx.addresses.listByEndpoints(pending.map((e) => e.id))) addressesOf.get(a.endpointId)!.push(a);
+      const moves: Array<{ e: EndpointRecord; to: Status }> = [];
+      for (const e of pending) {
+        const settled = settleEndpoint(e, addressesOf.get(e.id)!);
+        if (settled === 'GONE') {
+          await tx.endpoints.delete(e.id);
+          observed.push(() => this.observe('endpoint', 'GONE', e.updatedAt));
+          changed++;
+        } else if (settled !== null) {
+          moves.push({ e, to: settled });
+        }
+      }
+      for (const group of groupBy(moves, (m) => `${m.e.status}>${m.to}`)) {
+        const { e: first, to } = group[0]!;
+        const done = await tx.endpoints.transitionMany(group.map((m) => m.e.id), first.status, to, now);
+        for (const m of group) {
+          if (!done.has(m.e.id)) continue;
+          observed.push(() => this.observe('endpoint', to, m.e.updatedAt));
+          changed++;
+        }
+      }
+      return { changed, moved };
+    });
+    // Metrics count committed transitions only.
+    for (const observe of observed) observe();
+    const ruled = moved.size > 0 ? await withRules : new Set<string>();
+    return { changed, routing: ruled === null || [...ruled].some((id) => moved.has(id)) };
+  }
+
+  /** What activating or releasing an address gave, before it is written; null: nothing to do for this status. */
+  private async provision(a: AddressRecord): Promise<Outcome | null> {
     if (a.status === 'PENDING_CREATE') {
       const error = await this.activate(a);
       const to: Status = error === null ? 'ACTIVE' : 'ERROR';
       assertAllowed('address', a.status, to);
-      const ok = await this.o.store.addresses.setStatus(a.id, { status: to, errorInfo: error, updatedAt: now() }, 'PENDING_CREATE');
-      // Unbound while we were binding: the next pass sees PENDING_DELETE and releases it.
-      if (!ok) this.o.log.debug({ address: a.id }, 'address changed during activation');
-      else this.observe('address', to, a.updatedAt);
-      return ok;
+      return { address: a, to, error };
     }
     if (a.status === 'PENDING_DELETE') {
       assertAllowed('address', a.status, 'GONE');
       await this.deactivate(a);
-      await this.o.store.addresses.delete(a.id);
-      this.observe('address', 'GONE', a.updatedAt);
-      return true;
+      return { address: a, to: 'GONE', error: null };
     }
-    return false;
-  }
-
-  private async reconcileEndpoint(e: EndpointRecord): Promise<boolean> {
-    const addresses = await this.o.store.addresses.listByEndpoint(e.id);
-    if (e.status === 'PENDING_DELETE') {
-      if (addresses.length > 0) return false; // still releasing addresses
-      assertAllowed('endpoint', e.status, 'GONE');
-      await this.o.store.endpoints.delete(e.id);
-      this.observe('endpoint', 'GONE', e.updatedAt);
-      return true;
-    }
-    if (addresses.some((a) => a.status.startsWith('PENDING_'))) return false;
-    const to = settledStatus(addresses);
-    assertAllowed('endpoint', e.status, to);
-    const ok = await this.o.store.endpoints.transition(e.id, e.status, to, this.o.clock.now());
-    if (ok) this.observe('endpoint', to, e.updatedAt);
-    return ok;
+    return null;
   }
 
   private async activate(a: AddressRecord): Promise<string | null> {
@@ -274,6 +320,33 @@ export class Reconciler {
     const to = settledStatus(addresses);
     if (to !== e.status) await this.o.store.endpoints.transition(e.id, e.status, to, this.o.clock.now());
   }
+}
+
+/**
+ * What a pending endpoint becomes, given its addresses: GONE (deleted, no address left), its settled status
+ * (no address pending any more), or null (still waiting for addresses). Every move is checked against TRANSITIONS.
+ */
+function settleEndpoint(e: EndpointRecord, addresses: readonly AddressRecord[]): Status | 'GONE' | null {
+  if (e.status === 'PENDING_DELETE') {
+    if (addresses.length > 0) return null; // still releasing addresses
+    assertAllowed('endpoint', e.status, 'GONE');
+    return 'GONE';
+  }
+  if (addresses.some((a) => a.status.startsWith('PENDING_'))) return null;
+  const to = settledStatus(addresses);
+  assertAllowed('endpoint', e.status, to);
+  return to;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const g = groups.get(k);
+    if (g) g.push(item);
+    else groups.set(k, [item]);
+  }
+  return [...groups.values()];
 }
 
 /** An endpoint is ACTIVE when every address is; one address in ERROR makes it ERROR (its error_info says why). */

@@ -27,6 +27,7 @@ import type { Status } from '../domain/status.ts';
 import {
   ConstraintViolation,
   DIRECTIONS,
+  type AddressRecord,
   type AddressView,
   type Direction,
   type EndpointFilter,
@@ -61,7 +62,16 @@ interface CheckedAddress {
 
 const isDirection = (d: unknown): d is Direction => typeof d === 'string' && (DIRECTIONS as readonly string[]).includes(d);
 
+/** An address an open transaction of this process is inserting. */
+interface Claim {
+  subnetId: string;
+  ipInt: number;
+}
+
 export class EndpointService {
+  /** Per subnet, the addresses this process's open transactions are inserting (see insertAddresses). */
+  private readonly claimed = new Map<string, Set<number>>();
+
   constructor(private readonly deps: ServiceDeps) {}
 
   /** E1: validates everything, then writes the endpoint and its addresses as PENDING_CREATE in one transaction. */
@@ -86,19 +96,22 @@ export class EndpointService {
 
     const now = this.deps.clock.now();
     const id = newResourceId();
-    const view = await this.deps.store.transaction(async (tx) => {
-      await tx.projects.lock(p.projectId);
-      const quota = direction === 'inbound' ? this.deps.settings.quotas.inboundEndpoints : this.deps.settings.quotas.outboundEndpoints;
-      if ((await tx.endpoints.countByDirection(p.projectId, direction)) >= quota) throw quotaExceeded(direction, quota);
-      await tx.endpoints
-        .create({ id, projectId: p.projectId, name, direction, region: this.deps.settings.region, vpcId, status: 'PENDING_CREATE', createdAt: now, updatedAt: now })
-        .catch((e: unknown) => {
-          if (e instanceof ConstraintViolation && e.kind === 'unique') throw endpointNameExists(name);
-          throw e;
-        });
-      await this.insertAddresses(tx, p, { id, vpcId, direction }, checked, now);
-      return (await tx.endpoints.get(p.projectId, id))!;
-    });
+    const claims: Claim[] = [];
+    const view = await this.withClaims(claims, () =>
+      this.deps.store.transaction(async (tx) => {
+        await tx.projects.lock(p.projectId);
+        const quota = direction === 'inbound' ? this.deps.settings.quotas.inboundEndpoints : this.deps.settings.quotas.outboundEndpoints;
+        if ((await tx.endpoints.countByDirection(p.projectId, direction)) >= quota) throw quotaExceeded(direction, quota);
+        await tx.endpoints
+          .create({ id, projectId: p.projectId, name, direction, region: this.deps.settings.region, vpcId, status: 'PENDING_CREATE', createdAt: now, updatedAt: now })
+          .catch((e: unknown) => {
+            if (e instanceof ConstraintViolation && e.kind === 'unique') throw endpointNameExists(name);
+            throw e;
+          });
+        await this.insertAddresses(tx, p, { id, vpcId, direction }, checked, now, claims);
+        return (await tx.endpoints.get(p.projectId, id))!;
+      }),
+    );
     this.deps.notify(id);
     return view;
   }
@@ -159,32 +172,36 @@ export class EndpointService {
   /** E6, the seed operation: bind one address (given, or allocated when `ip` is absent or ""). */
   async bindIpAddress(p: Principal, id: string, input: { ipaddress?: unknown }): Promise<EndpointView> {
     if (!isResourceId(id)) throw invalidEndpointId(id);
-    const view = await this.deps.store.transaction(async (tx) => {
-      await tx.endpoints.lock(id);
-      const current = await tx.endpoints.get(p.projectId, id);
-      if (!current) throw endpointNotFound(id);
-      const [checked] = await this.checkAddresses(p, [input.ipaddress as AddressRequest], 'ipaddress', tx);
-      if (checked!.subnet.vpcId !== current.vpcId) {
-        throw subnetsInDifferentVpcs(`Subnet ${checked!.subnet.id} is in VPC ${checked!.subnet.vpcId}; endpoint ${id} is in VPC ${current.vpcId}.`, 'ipaddress.subnet_id');
-      }
-      assertNotDeleting(current);
-      if (current.ipaddressCount >= MAX_ADDRESSES) {
-        throw invalidIpCount(`Endpoint ${id} already has ${current.ipaddressCount} addresses, the most allowed is ${MAX_ADDRESSES}.`, 'ipaddress');
-      }
-      const now = this.deps.clock.now();
-      await this.insertAddresses(tx, p, current, [checked!], now);
-      const status = await this.markUpdating(tx, current.id, current.status, now);
-      // Everything that changed is known here; re-reading the row would only cost a query.
-      return { ...current, status, updatedAt: now, ipaddressCount: current.ipaddressCount + 1 };
-    });
+    const claims: Claim[] = [];
+    const view = await this.withClaims(claims, () =>
+      this.deps.store.transaction(async (tx) => {
+        await tx.endpoints.lock(id);
+        const current = await tx.endpoints.get(p.projectId, id);
+        if (!current) throw endpointNotFound(id);
+        const [checked] = await this.checkAddresses(p, [input.ipaddress as AddressRequest], 'ipaddress', tx);
+        if (checked!.subnet.vpcId !== current.vpcId) {
+          throw subnetsInDifferentVpcs(`Subnet ${checked!.subnet.id} is in VPC ${checked!.subnet.vpcId}; endpoint ${id} is in VPC ${current.vpcId}.`, 'ipaddress.subnet_id');
+        }
+        assertNotDeleting(current);
+        if (current.ipaddressCount >= MAX_ADDRESSES) {
+          throw invalidIpCount(`Endpoint ${id} already has ${current.ipaddressCount} addresses, the most allowed is ${MAX_ADDRESSES}.`, 'ipaddress');
+        }
+        const now = this.deps.clock.now();
+        await this.insertAddresses(tx, p, current, [checked!], now, claims);
+        const status = await this.markUpdating(tx, current.id, current.status, now);
+        // Everything that changed is known here; re-reading the row would only cost a query.
+        return { ...current, status, updatedAt: now, ipaddressCount: current.ipaddressCount + 1 };
+      }),
+    );
     this.deps.notify(id);
     return view;
   }
 
   async listIpAddresses(p: Principal, id: string): Promise<AddressView[]> {
     if (!isResourceId(id)) throw invalidEndpointId(id);
-    if (!(await this.deps.store.endpoints.exists(p.projectId, id))) throw endpointNotFound(id);
-    return this.deps.store.addresses.listViewsByEndpoint(id);
+    const views = await this.deps.store.addresses.listViewsByEndpoint(p.projectId, id);
+    if (!views) throw endpointNotFound(id);
+    return views;
   }
 
   /** E8: the address goes to PENDING_DELETE; an endpoint keeps at least two addresses. */
@@ -242,15 +259,22 @@ export class EndpointService {
     return out;
   }
 
-  /** Inserts addresses, allocating where no ip was given; subnet rows are locked so allocation is race-free. */
+  /**
+   * Inserts addresses, allocating where no ip was given. The unique constraint on (subnet, ip) decides
+   * every race: an insert that finds its ip taken (by a committed or a concurrent transaction) gives
+   * DNS.1507 for a requested address, and makes an allocation try the next free one. Addresses that this
+   * process's other open transactions are inserting are skipped by allocation (`claims`), so concurrent
+   * binds in one subnet take different addresses instead of waiting for each other's commit; the
+   * subnet row is not locked.
+   */
   private async insertAddresses(
     tx: Repos,
     p: Principal,
     ep: { id: string; vpcId: string; direction: Direction },
     checked: readonly CheckedAddress[],
     now: number,
+    claims: Claim[],
   ): Promise<void> {
-    await tx.subnets.lock(checked.map((c) => c.subnet.id));
     // Addresses this request has taken so far, per subnet (not yet visible to the queries below).
     const taken = new Map<string, Set<number>>();
     const takenIn = (subnetId: string) => {
@@ -262,43 +286,62 @@ export class EndpointService {
     const ordered = [...checked].sort((a, b) => Number(a.ip === null) - Number(b.ip === null));
     for (const c of ordered) {
       const inUse = takenIn(c.subnet.id);
-      let ip = c.ip;
-      if (ip !== null) {
-        if (inUse.has(ipToInt(ip)) || (await tx.addresses.isUsed(c.subnet.id, ipToInt(ip)))) throw ipAddressInUse(ip, `${c.field}.ip`);
-      } else {
-        ip = await this.allocate(tx, c.subnet, inUse);
-        if (ip === null) throw subnetFull(c.subnet.cidr, `${c.field}.subnet_id`);
+      const row = (ip: string): AddressRecord => ({
+        id: newResourceId(),
+        endpointId: ep.id,
+        projectId: p.projectId,
+        subnetId: c.subnet.id,
+        vpcId: ep.vpcId,
+        direction: ep.direction,
+        ip,
+        status: 'PENDING_CREATE',
+        errorInfo: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+      if (c.ip !== null) {
+        // The database has the last word: a concurrent bind of the same address loses here.
+        if (inUse.has(ipToInt(c.ip)) || !(await tx.addresses.createIfFree(row(c.ip)))) throw ipAddressInUse(c.ip, `${c.field}.ip`);
+        inUse.add(ipToInt(c.ip));
+        continue;
       }
-      inUse.add(ipToInt(ip));
-      const addressIp = ip;
-      await tx.addresses
-        .create({
-          id: newResourceId(),
-          endpointId: ep.id,
-          projectId: p.projectId,
-          subnetId: c.subnet.id,
-          vpcId: ep.vpcId,
-          direction: ep.direction,
-          ip: addressIp,
-          status: 'PENDING_CREATE',
-          errorInfo: null,
-          createdAt: now,
-          updatedAt: now,
-        })
-        .catch((e: unknown) => {
-          // The database has the last word: a concurrent bind of the same address loses here.
-          if (e instanceof ConstraintViolation && e.kind === 'unique') throw ipAddressInUse(addressIp, `${c.field}.ip`);
-          throw e;
-        });
+      for (;;) {
+        const ip = await this.allocate(tx, c.subnet, inUse);
+        if (ip === null) throw subnetFull(c.subnet.cidr, `${c.field}.subnet_id`);
+        inUse.add(ipToInt(ip));
+        const claim = this.claim(c.subnet.id, ipToInt(ip));
+        claims.push(claim);
+        if (await tx.addresses.createIfFree(row(ip))) break;
+        // Taken since we looked (another node, or a transaction that committed meanwhile): try the next one.
+      }
     }
+  }
+
+  /** Runs `write` and then releases the addresses it claimed, whether it committed or not. */
+  private async withClaims<T>(claims: Claim[], write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } finally {
+      for (const c of claims) this.claimed.get(c.subnetId)?.delete(c.ipInt);
+    }
+  }
+
+  private claim(subnetId: string, ipInt: number): Claim {
+    let set = this.claimed.get(subnetId);
+    if (!set) this.claimed.set(subnetId, (set = new Set()));
+    set.add(ipInt);
+    return { subnetId, ipInt };
   }
 
   /**
    * Next-fit allocation: the first free address above the highest in use (one indexed query), and only
    * when the top of the subnet is exhausted, the lowest gap below. Freed addresses are therefore not
    * handed out again at once, which spares clients that still cache the old address (docs/ipam.md).
+   * Addresses claimed by open transactions of this process count as in use.
    */
-  private async allocate(tx: Repos, subnet: SubnetRecord, taken: ReadonlySet<number>): Promise<string | null> {
+  private async allocate(tx: Repos, subnet: SubnetRecord, takenHere: ReadonlySet<number>): Promise<string | null> {
+    const claimed = this.claimed.get(subnet.id);
+    const taken = claimed && claimed.size > 0 ? new Set([...takenHere, ...claimed]) : takenHere;
     const cidr = parseCidr(subnet.cidr)!;
     const highest = await tx.addresses.highestInSubnet(subnet.id);
     const top = Math.max(highest ?? -1, ...taken);

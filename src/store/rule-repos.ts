@@ -1,7 +1,7 @@
 // Kysely repositories for resolver rules, rule-VPC associations and query-logging configurations.
 import { sql, type Selectable } from 'kysely';
 import type { Status } from '../domain/status.ts';
-import { guarded, num, type Db, type Dialect } from './sql-util.ts';
+import { guarded, num, precompiled, type Db, type Dialect } from './sql-util.ts';
 import { isPendingSql, type ResolverRuleVpcsTable, type ResolverRulesTable } from './schema.ts';
 import type { AssociationRecord, AssociationRepo, QueryLogRepo, RuleRecord, RuleRepo, RuleTarget, RuleView } from './rule-types.ts';
 
@@ -27,6 +27,9 @@ const toAssociation = (r: Selectable<ResolverRuleVpcsTable>): AssociationRecord 
   createdAt: num(r.created_at),
   updatedAt: num(r.updated_at),
 });
+
+/** Run by the reconciler after each change of an endpoint's addresses (sql-util.ts: precompiled). */
+const rulesOfEndpoint = precompiled((db, endpointId: string) => db.selectFrom('resolver_rules').selectAll().where('endpoint_id', '=', endpointId).orderBy('created_at'));
 
 export function makeRuleRepos(db: Db, dialect: Dialect): { rules: RuleRepo; associations: AssociationRepo; queryLogs: QueryLogRepo } {
   const pg = dialect === 'postgres';
@@ -125,8 +128,12 @@ export function makeRuleRepos(db: Db, dialect: Dialect): { rules: RuleRepo; asso
       return num(r.n);
     },
     async listByEndpoint(endpointId) {
-      const rows = await db.selectFrom('resolver_rules').selectAll().where('endpoint_id', '=', endpointId).orderBy('created_at').execute();
-      return rows.map(toRule);
+      return (await rulesOfEndpoint(db, dialect, endpointId)).rows.map(toRule);
+    },
+    async endpointsWithRules(endpointIds) {
+      if (endpointIds.length === 0) return new Set();
+      const rows = await db.selectFrom('resolver_rules').select('endpoint_id').distinct().where('endpoint_id', 'in', [...endpointIds]).execute();
+      return new Set(rows.map((r) => r.endpoint_id));
     },
     async findPending(limit) {
       const rows = await db.selectFrom('resolver_rules').selectAll().where(isPendingSql).orderBy('updated_at').limit(limit).execute();

@@ -74,6 +74,8 @@ export interface RuleRepo {
   countByProject(projectId: string): Promise<number>;
   /** Rules of an endpoint (all statuses but PENDING_DELETE), for "in use" checks. */
   listByEndpoint(endpointId: string): Promise<RuleRecord[]>;
+  /** Which of these endpoints have rules (in any status). */
+  endpointsWithRules(endpointIds: readonly string[]): Promise<Set<string>>;
   findPending(limit: number): Promise<RuleRecord[]>;
   lock(id: string): Promise<void>;
 }

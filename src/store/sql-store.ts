@@ -1,7 +1,7 @@
 // The Store over Kysely: one implementation of the repositories for SQLite and PostgreSQL.
 import { makeIdentityRepos } from './identity-repos.ts';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { guarded, num, type Db, type Dialect } from './sql-util.ts';
+import { guarded, num, precompiled, type Db, type Dialect } from './sql-util.ts';
 import { makeRuleRepos } from './rule-repos.ts';
 import { ipToInt } from '../domain/ipam.ts';
 import type { Status } from '../domain/status.ts';
@@ -9,6 +9,8 @@ import { isPendingSql, type Database, type EndpointAddressesTable, type Endpoint
 import {
   type AddressRecord,
   type AddressRepo,
+  type AddressView,
+  type Direction,
   type EndpointRecord,
   type EndpointRepo,
   type EndpointView,
@@ -69,10 +71,147 @@ const toAddress = (r: Selectable<EndpointAddressesTable>): AddressRecord => ({
   updatedAt: num(r.updated_at),
 });
 
+const endpointViewQuery = (db: Db) =>
+  db.selectFrom('endpoints as e').selectAll('e').select((eb) => [
+    eb
+      .selectFrom('endpoint_addresses as a')
+      .select((eb2) => eb2.fn.countAll<number>().as('n'))
+      .whereRef('a.endpoint_id', '=', 'e.id')
+      .where('a.status', '!=', 'PENDING_DELETE')
+      .as('ipaddress_count'),
+    eb
+      .selectFrom('resolver_rules as r')
+      .select((eb2) => eb2.fn.countAll<number>().as('n'))
+      .whereRef('r.endpoint_id', '=', 'e.id')
+      .where('r.status', '!=', 'PENDING_DELETE')
+      .as('resolver_rule_count'),
+  ]);
+
+/** The queries of the hot paths (every request's token, bind, unbind, list, the reconciler), compiled once (sql-util.ts). */
+const hot = {
+  tokenFind: precompiled((db, digest: string, now: number) =>
+    db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('digest', '=', digest)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])),
+  ),
+  subnetGet: precompiled((db, projectId: string, id: string) =>
+    // Clients may name a subnet by its VPC-subnet id or by its Neutron id (Terraform reads the latter back).
+    db
+      .selectFrom('subnets')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .where((eb) => eb.or([eb('id', '=', id), eb('neutron_subnet_id', '=', id)])),
+  ),
+  endpointGet: precompiled((db, projectId: string, id: string) => endpointViewQuery(db).where('e.project_id', '=', projectId).where('e.id', '=', id)),
+  endpointGetById: precompiled((db, id: string) => db.selectFrom('endpoints').selectAll().where('id', '=', id)),
+  /** PostgreSQL only: SQLite has no FOR UPDATE (its transactions are serial). */
+  endpointLock: precompiled((db, id: string) => db.selectFrom('endpoints').select('id').where('id', '=', id).forUpdate()),
+  endpointSetStatus: precompiled((db, id: string, status: Status, now: number) => db.updateTable('endpoints').set({ status, updated_at: now }).where('id', '=', id)),
+  endpointTransition: precompiled((db, id: string, from: Status, to: Status, now: number) =>
+    db.updateTable('endpoints').set({ status: to, updated_at: now }).where('id', '=', id).where('status', '=', from),
+  ),
+  addressInsert: precompiled(
+    (
+      db,
+      id: string,
+      endpointId: string,
+      projectId: string,
+      subnetId: string,
+      vpcId: string,
+      direction: Direction,
+      ip: string,
+      ipInt: number,
+      status: Status,
+      errorInfo: string | null,
+      createdAt: number,
+      updatedAt: number,
+    ) =>
+      db.insertInto('endpoint_addresses').values({
+        id,
+        endpoint_id: endpointId,
+        project_id: projectId,
+        subnet_id: subnetId,
+        vpc_id: vpcId,
+        direction,
+        ip,
+        ip_int: ipInt,
+        status,
+        error_info: errorInfo,
+        created_at: createdAt,
+        updated_at: updatedAt,
+      }),
+  ),
+  addressInsertIfFree: precompiled(
+    (
+      db,
+      id: string,
+      endpointId: string,
+      projectId: string,
+      subnetId: string,
+      vpcId: string,
+      direction: Direction,
+      ip: string,
+      ipInt: number,
+      status: Status,
+      errorInfo: string | null,
+      createdAt: number,
+      updatedAt: number,
+    ) =>
+      db
+        .insertInto('endpoint_addresses')
+        .values({
+          id,
+          endpoint_id: endpointId,
+          project_id: projectId,
+          subnet_id: subnetId,
+          vpc_id: vpcId,
+          direction,
+          ip,
+          ip_int: ipInt,
+          status,
+          error_info: errorInfo,
+          created_at: createdAt,
+          updated_at: updatedAt,
+        })
+        .onConflict((oc) => oc.columns(['subnet_id', 'ip']).doNothing()),
+  ),
+  addressGet: precompiled((db, endpointId: string, id: string) => db.selectFrom('endpoint_addresses').selectAll().where('endpoint_id', '=', endpointId).where('id', '=', id)),
+  addressesOfEndpoint: precompiled((db, endpointId: string) =>
+    db.selectFrom('endpoint_addresses').selectAll().where('endpoint_id', '=', endpointId).orderBy('created_at').orderBy('id'),
+  ),
+  addressViewsOfEndpoint: precompiled((db, projectId: string, endpointId: string) =>
+    // One statement answers both questions: does the project have this endpoint, and what are its addresses.
+    db
+      .selectFrom('endpoints as e')
+      .leftJoin('endpoint_addresses as a', 'a.endpoint_id', 'e.id')
+      .leftJoin('subnets as s', 's.id', 'a.subnet_id')
+      .selectAll('a')
+      .select('s.neutron_subnet_id')
+      .where('e.project_id', '=', projectId)
+      .where('e.id', '=', endpointId)
+      .orderBy('a.created_at')
+      .orderBy('a.id'),
+  ),
+  addressHighest: precompiled((db, subnetId: string) =>
+    db.selectFrom('endpoint_addresses').select((eb) => eb.fn.max('ip_int').as('m')).where('subnet_id', '=', subnetId),
+  ),
+  addressSetStatus: precompiled((db, id: string, status: Status, errorInfo: string | null, now: number) =>
+    db.updateTable('endpoint_addresses').set({ status, error_info: errorInfo, updated_at: now }).where('id', '=', id),
+  ),
+  addressSetStatusFrom: precompiled((db, id: string, status: Status, errorInfo: string | null, now: number, expected: Status) =>
+    db.updateTable('endpoint_addresses').set({ status, error_info: errorInfo, updated_at: now }).where('id', '=', id).where('status', '=', expected),
+  ),
+  addressDelete: precompiled((db, id: string) => db.deleteFrom('endpoint_addresses').where('id', '=', id)),
+};
+
+const affected = (r: { numAffectedRows?: bigint }): number => Number(r.numAffectedRows ?? 0n);
+
 function makeRepos(db: Db, dialect: Dialect): Repos {
   const pg = dialect === 'postgres';
 
-  const projects: ProjectRepo = {
+  const projects = (): ProjectRepo => ({
     async create(p) {
       await guarded(db.insertInto('projects').values({ id: p.id, name: p.name, created_at: p.createdAt }).execute());
     },
@@ -91,9 +230,9 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
     async lock(id) {
       if (pg) await sql`select id from projects where id = ${id} for update`.execute(db);
     },
-  };
+  });
 
-  const tokens: TokenRepo = {
+  const tokens = (): TokenRepo => ({
     async create(t) {
       await guarded(
         db
@@ -103,12 +242,7 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
       );
     },
     async find(digest, now) {
-      const r = await db
-        .selectFrom('api_tokens')
-        .selectAll()
-        .where('digest', '=', digest)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-        .executeTakeFirst();
+      const r = (await hot.tokenFind(db, dialect, digest, now)).rows[0];
       return r && { digest: r.digest, projectId: r.project_id, userId: r.user_id, expiresAt: r.expires_at === null ? null : num(r.expires_at), createdAt: num(r.created_at) };
     },
     async delete(digest) {
@@ -132,9 +266,9 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
       const r = await db.selectFrom('api_tokens').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', projectId).executeTakeFirstOrThrow();
       return num(r.n);
     },
-  };
+  });
 
-  const vpcs: VpcRepo = {
+  const vpcs = (): VpcRepo => ({
     async create(v) {
       await guarded(
         db
@@ -162,9 +296,9 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
     async delete(id) {
       await guarded(db.deleteFrom('vpcs').where('id', '=', id).execute());
     },
-  };
+  });
 
-  const subnets: SubnetRepo = {
+  const subnets = (): SubnetRepo => ({
     async create(s) {
       await guarded(
         db
@@ -183,13 +317,7 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
       );
     },
     async get(projectId, id) {
-      // Clients may name a subnet by its VPC-subnet id or by its Neutron id (Terraform reads the latter back).
-      const r = await db
-        .selectFrom('subnets')
-        .selectAll()
-        .where('project_id', '=', projectId)
-        .where((eb) => eb.or([eb('id', '=', id), eb('neutron_subnet_id', '=', id)]))
-        .executeTakeFirst();
+      const r = (await hot.subnetGet(db, dialect, projectId, id)).rows[0];
       return r && toSubnet(r);
     },
     async find(projectId, filter, page) {
@@ -212,23 +340,9 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
       // Sorted, so that two transactions locking the same subnets cannot deadlock.
       if (pg && ids.length > 0) await sql`select id from subnets where id in (${sql.join([...ids].sort())}) order by id for update`.execute(db);
     },
-  };
+  });
 
-  const endpointView = () =>
-    db.selectFrom('endpoints as e').selectAll('e').select((eb) => [
-      eb
-        .selectFrom('endpoint_addresses as a')
-        .select((eb2) => eb2.fn.countAll<number>().as('n'))
-        .whereRef('a.endpoint_id', '=', 'e.id')
-        .where('a.status', '!=', 'PENDING_DELETE')
-        .as('ipaddress_count'),
-      eb
-        .selectFrom('resolver_rules as r')
-        .select((eb2) => eb2.fn.countAll<number>().as('n'))
-        .whereRef('r.endpoint_id', '=', 'e.id')
-        .where('r.status', '!=', 'PENDING_DELETE')
-        .as('resolver_rule_count'),
-    ]);
+  const endpointView = () => endpointViewQuery(db);
 
   const toView = (r: Selectable<EndpointsTable> & { ipaddress_count: unknown; resolver_rule_count: unknown }): EndpointView => ({
     ...toEndpoint(r),
@@ -236,7 +350,7 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
     resolverRuleCount: num(r.resolver_rule_count ?? 0),
   });
 
-  const endpoints: EndpointRepo = {
+  const endpoints = (): EndpointRepo => ({
     async create(e) {
       await guarded(
         db
@@ -256,19 +370,21 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
       );
     },
     async get(projectId, id) {
-      const r = await endpointView().where('e.project_id', '=', projectId).where('e.id', '=', id).executeTakeFirst();
+      const r = (await hot.endpointGet(db, dialect, projectId, id)).rows[0];
       return r && toView(r);
     },
-    async exists(projectId, id) {
-      const r = await db.selectFrom('endpoints').select('id').where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
-      return r !== undefined;
-    },
     async getById(id) {
-      const r = await db.selectFrom('endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+      const r = (await hot.endpointGetById(db, dialect, id)).rows[0];
       return r && toEndpoint(r);
     },
     async lock(id) {
-      if (pg) await sql`select id from endpoints where id = ${id} for update`.execute(db);
+      if (pg) await hot.endpointLock(db, dialect, id);
+    },
+    async getByIdsForUpdate(ids) {
+      if (ids.length === 0) return [];
+      // Sorted, so that two transactions locking the same endpoints cannot deadlock.
+      const q = db.selectFrom('endpoints').selectAll().where('id', 'in', [...ids]).orderBy('id');
+      return (await (pg ? q.forUpdate() : q).execute()).map(toEndpoint);
     },
     async find(projectId, filter, page) {
       let where = db.selectFrom('endpoints as e').where('e.project_id', '=', projectId);
@@ -285,6 +401,11 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
       return { items: rows.map(toView), total: num(total.n) };
     },
     async update(id, patch) {
+      // The status change of every bind and unbind; other patches are built per call.
+      if (patch.name === undefined && patch.status !== undefined && patch.updatedAt !== undefined) {
+        await guarded(hot.endpointSetStatus(db, dialect, id, patch.status, patch.updatedAt));
+        return;
+      }
       const values: { name?: string; status?: Status; updated_at?: number } = {};
       if (patch.name !== undefined) values.name = patch.name;
       if (patch.status !== undefined) values.status = patch.status;
@@ -292,8 +413,12 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
       await guarded(db.updateTable('endpoints').set(values).where('id', '=', id).execute());
     },
     async transition(id, from, to, now) {
-      const r = await db.updateTable('endpoints').set({ status: to, updated_at: now }).where('id', '=', id).where('status', '=', from).executeTakeFirst();
-      return Number(r.numUpdatedRows) === 1;
+      return affected(await hot.endpointTransition(db, dialect, id, from, to, now)) === 1;
+    },
+    async transitionMany(ids, from, to, now) {
+      if (ids.length === 0) return new Set();
+      const rows = await db.updateTable('endpoints').set({ status: to, updated_at: now }).where('id', 'in', [...ids]).where('status', '=', from).returning('id').execute();
+      return new Set(rows.map((r) => r.id));
     },
     async delete(id) {
       await guarded(db.deleteFrom('endpoints').where('id', '=', id).execute());
@@ -331,61 +456,51 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
       const rows = await db.selectFrom('endpoints').selectAll().where(isPendingSql).orderBy('updated_at').limit(limit).execute();
       return rows.map(toEndpoint);
     },
-  };
+  });
 
-  const addresses: AddressRepo = {
+  const addresses = (): AddressRepo => ({
     async create(a) {
-      await guarded(
-        db
-          .insertInto('endpoint_addresses')
-          .values({
-            id: a.id,
-            endpoint_id: a.endpointId,
-            project_id: a.projectId,
-            subnet_id: a.subnetId,
-            vpc_id: a.vpcId,
-            direction: a.direction,
-            ip: a.ip,
-            ip_int: ipToInt(a.ip),
-            status: a.status,
-            error_info: a.errorInfo,
-            created_at: a.createdAt,
-            updated_at: a.updatedAt,
-          })
-          .execute(),
-      );
+      const { id, endpointId, projectId, subnetId, vpcId, direction, ip, status, errorInfo, createdAt, updatedAt } = a;
+      await guarded(hot.addressInsert(db, dialect, id, endpointId, projectId, subnetId, vpcId, direction, ip, ipToInt(ip), status, errorInfo, createdAt, updatedAt));
+    },
+    async createIfFree(a) {
+      const { id, endpointId, projectId, subnetId, vpcId, direction, ip, status, errorInfo, createdAt, updatedAt } = a;
+      const r = await guarded(hot.addressInsertIfFree(db, dialect, id, endpointId, projectId, subnetId, vpcId, direction, ip, ipToInt(ip), status, errorInfo, createdAt, updatedAt));
+      return affected(r) === 1;
     },
     async get(endpointId, id) {
-      const r = await db.selectFrom('endpoint_addresses').selectAll().where('endpoint_id', '=', endpointId).where('id', '=', id).executeTakeFirst();
+      const r = (await hot.addressGet(db, dialect, endpointId, id)).rows[0];
       return r && toAddress(r);
     },
     async listByEndpoint(endpointId) {
-      const rows = await db.selectFrom('endpoint_addresses').selectAll().where('endpoint_id', '=', endpointId).orderBy('created_at').orderBy('id').execute();
+      return (await hot.addressesOfEndpoint(db, dialect, endpointId)).rows.map(toAddress);
+    },
+    async listByEndpoints(endpointIds) {
+      if (endpointIds.length === 0) return [];
+      const rows = await db
+        .selectFrom('endpoint_addresses')
+        .selectAll()
+        .where('endpoint_id', 'in', [...endpointIds])
+        .orderBy('endpoint_id')
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
       return rows.map(toAddress);
     },
-    async listViewsByEndpoint(endpointId) {
-      const rows = await db
-        .selectFrom('endpoint_addresses as a')
-        .innerJoin('subnets as s', 's.id', 'a.subnet_id')
-        .selectAll('a')
-        .select('s.neutron_subnet_id')
-        .where('a.endpoint_id', '=', endpointId)
-        .orderBy('a.created_at')
-        .orderBy('a.id')
-        .execute();
-      return rows.map((r) => ({ ...toAddress(r), neutronSubnetId: r.neutron_subnet_id }));
+    async listViewsByEndpoint(projectId, endpointId) {
+      const { rows } = await hot.addressViewsOfEndpoint(db, dialect, projectId, endpointId);
+      if (rows.length === 0) return undefined;
+      const views: AddressView[] = [];
+      for (const r of rows) if (r.id !== null) views.push({ ...toAddress(r as Selectable<EndpointAddressesTable>), neutronSubnetId: r.neutron_subnet_id! });
+      return views;
     },
     async usedInSubnet(subnetId) {
       const rows = await db.selectFrom('endpoint_addresses').select('ip_int').where('subnet_id', '=', subnetId).execute();
       return new Set(rows.map((r) => num(r.ip_int)));
     },
     async highestInSubnet(subnetId) {
-      const r = await db.selectFrom('endpoint_addresses').select((eb) => eb.fn.max('ip_int').as('m')).where('subnet_id', '=', subnetId).executeTakeFirst();
+      const r = (await hot.addressHighest(db, dialect, subnetId)).rows[0];
       return r?.m === null || r?.m === undefined ? null : num(r.m);
-    },
-    async isUsed(subnetId, ipInt) {
-      const r = await db.selectFrom('endpoint_addresses').select('id').where('subnet_id', '=', subnetId).where('ip_int', '=', ipInt).executeTakeFirst();
-      return r !== undefined;
     },
     async countBySubnet(subnetId) {
       const r = await db.selectFrom('endpoint_addresses').select((eb) => eb.fn.countAll<number>().as('n')).where('subnet_id', '=', subnetId).executeTakeFirstOrThrow();
@@ -396,16 +511,31 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
       return num(r.n);
     },
     async setStatus(id, patch, expected?: Status) {
-      let q = db.updateTable('endpoint_addresses').set({ status: patch.status, error_info: patch.errorInfo, updated_at: patch.updatedAt }).where('id', '=', id);
-      if (expected !== undefined) q = q.where('status', '=', expected);
-      const r = await q.executeTakeFirst();
-      return Number(r.numUpdatedRows) === 1;
+      const r =
+        expected === undefined
+          ? await hot.addressSetStatus(db, dialect, id, patch.status, patch.errorInfo, patch.updatedAt)
+          : await hot.addressSetStatusFrom(db, dialect, id, patch.status, patch.errorInfo, patch.updatedAt, expected);
+      return affected(r) === 1;
+    },
+    async setStatusMany(ids, patch, expected) {
+      if (ids.length === 0) return new Set();
+      const rows = await db
+        .updateTable('endpoint_addresses')
+        .set({ status: patch.status, error_info: patch.errorInfo, updated_at: patch.updatedAt })
+        .where('id', 'in', [...ids])
+        .where('status', '=', expected)
+        .returning('id')
+        .execute();
+      return new Set(rows.map((r) => r.id));
     },
     async markEndpointDeleting(endpointId, now) {
       await db.updateTable('endpoint_addresses').set({ status: 'PENDING_DELETE', updated_at: now }).where('endpoint_id', '=', endpointId).execute();
     },
     async delete(id) {
-      await db.deleteFrom('endpoint_addresses').where('id', '=', id).execute();
+      await hot.addressDelete(db, dialect, id);
+    },
+    async deleteMany(ids) {
+      if (ids.length > 0) await db.deleteFrom('endpoint_addresses').where('id', 'in', [...ids]).execute();
     },
     async findPending(limit) {
       const rows = await db.selectFrom('endpoint_addresses').selectAll().where(isPendingSql).orderBy('updated_at').limit(limit).execute();
@@ -432,9 +562,50 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
       const rows = await db.selectFrom('endpoint_addresses').selectAll().where('status', '=', 'ERROR').execute();
       return rows.map(toAddress);
     },
-  };
+  });
 
-  return { ...makeRuleRepos(db, dialect), projects, tokens, vpcs, subnets, endpoints, addresses, ...makeIdentityRepos(db, guarded) };
+  const ruleRepos = once(() => makeRuleRepos(db, dialect));
+  const identityRepos = once(() => makeIdentityRepos(db, guarded));
+  return lazily({
+    projects,
+    tokens,
+    vpcs,
+    subnets,
+    endpoints,
+    addresses,
+    rules: () => ruleRepos().rules,
+    associations: () => ruleRepos().associations,
+    queryLogs: () => ruleRepos().queryLogs,
+    users: () => identityRepos().users,
+    accessKeys: () => identityRepos().accessKeys,
+    settings: () => identityRepos().settings,
+    projectAdmin: () => identityRepos().projectAdmin,
+  });
+}
+
+const once = <T>(make: () => T): (() => T) => {
+  let value: T | undefined;
+  return () => (value ??= make());
+};
+
+/**
+ * Repositories built on first use. Every transaction gets its own set, bound to its connection, and uses two
+ * or three of them: building all fourteen (some hundred closures) cost more than a query of the transaction.
+ */
+function lazily(make: { [K in keyof Repos]: () => Repos[K] }): Repos {
+  const repos = {} as Repos;
+  for (const key of Object.keys(make) as Array<keyof Repos>) {
+    Object.defineProperty(repos, key, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const value = make[key]();
+        Object.defineProperty(repos, key, { value, enumerable: true });
+        return value;
+      },
+    });
+  }
+  return repos;
 }
 
 /** Wraps a migrated Kysely instance as a Store. */

@@ -1,5 +1,5 @@
-// Helpers shared by the Kysely repositories: driver error translation and value conversion.
-import type { Kysely, Transaction } from 'kysely';
+// Helpers shared by the Kysely repositories: driver error translation, value conversion, precompiled queries.
+import type { Compilable, CompiledQuery, Kysely, QueryResult, Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 import { ConstraintViolation } from './types.ts';
 
@@ -50,3 +50,34 @@ export async function guarded<T>(p: Promise<T>): Promise<T> {
 }
 
 export const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+
+/** Where argument `index` goes in a precompiled query. */
+class Placeholder {
+  constructor(readonly index: number) {}
+}
+
+/** A precompiled query: run it on a database or transaction of `dialect` with this call's arguments. */
+export type Precompiled<A extends unknown[], O> = (db: Db, dialect: Dialect, ...args: A) => Promise<QueryResult<O>>;
+
+/**
+ * A query built and compiled once per dialect, then run with new arguments: building and compiling a Kysely
+ * query costs more than running a small indexed one, and the hot paths (X-Auth-Token, bind, list, the
+ * reconciler) run several per request. `build` receives one placeholder per argument and must use each
+ * (once or more) only as a value (`where(col, '=', x)`, `values({...})`, `set({...})`), so that the SQL
+ * text does not depend on the arguments; queries whose shape varies (optional filters, IN lists) are built per call instead. The
+ * compiled form depends on the dialect only, so a store and its transactions share it.
+ */
+export function precompiled<A extends unknown[], O>(build: (db: Db, ...args: A) => Compilable<O>): Precompiled<A, O> {
+  const byDialect = new Map<Dialect, CompiledQuery<O>>();
+  return async (db, dialect, ...args) => {
+    let compiled = byDialect.get(dialect);
+    if (!compiled) {
+      compiled = build(db, ...(args.map((_, i) => new Placeholder(i)) as A)).compile();
+      const used = new Set(compiled.parameters.flatMap((p) => (p instanceof Placeholder ? [p.index] : [])));
+      if (used.size !== args.length) throw new Error(`precompiled query does not use each of its ${args.length} arguments as a value: ${compiled.sql}`);
+      byDialect.set(dialect, compiled);
+    }
+    const parameters = compiled.parameters.map((p) => (p instanceof Placeholder ? args[p.index] : p));
+    return await db.executeQuery<O>({ ...compiled, parameters });
+  };
+}

@@ -150,15 +150,18 @@ export interface SubnetRepo {
 export interface EndpointRepo {
   create(e: EndpointRecord): Promise<void>;
   get(projectId: string, id: string): Promise<EndpointView | undefined>;
-  exists(projectId: string, id: string): Promise<boolean>;
   /** Unscoped read, for the reconciler only. */
   getById(id: string): Promise<EndpointRecord | undefined>;
   /** Row lock for the rest of the transaction (PostgreSQL); SQLite transactions are already serial. */
   lock(id: string): Promise<void>;
+  /** Unscoped read of several endpoints (the reconciler), their rows locked in id order for the rest of the transaction (PostgreSQL). */
+  getByIdsForUpdate(ids: readonly string[]): Promise<EndpointRecord[]>;
   find(projectId: string, filter: EndpointFilter, page: Page): Promise<{ items: EndpointView[]; total: number }>;
   update(id: string, patch: Partial<Pick<EndpointRecord, 'name' | 'status' | 'updatedAt'>>): Promise<void>;
   /** Compare-and-set on status: true when the row had `from` and now has `to`. */
   transition(id: string, from: Status, to: Status, now: number): Promise<boolean>;
+  /** transition() of several endpoints in one statement; returns the ids that moved. */
+  transitionMany(ids: readonly string[], from: Status, to: Status, now: number): Promise<Set<string>>;
   delete(id: string): Promise<void>;
   countByDirection(projectId: string, direction: Direction): Promise<number>;
   countByVpc(vpcId: string): Promise<number>;
@@ -168,20 +171,30 @@ export interface EndpointRepo {
 
 export interface AddressRepo {
   create(a: AddressRecord): Promise<void>;
+  /**
+   * Inserts the address unless its subnet already has that ip (false): the unique constraint decides, and
+   * a concurrent insert of the same ip is waited for rather than turned into an error, so the caller's
+   * transaction can go on and try another address.
+   */
+  createIfFree(a: AddressRecord): Promise<boolean>;
   get(endpointId: string, id: string): Promise<AddressRecord | undefined>;
   listByEndpoint(endpointId: string): Promise<AddressRecord[]>;
-  listViewsByEndpoint(endpointId: string): Promise<AddressView[]>;
+  /** The addresses of several endpoints, each endpoint's in created order. */
+  listByEndpoints(endpointIds: readonly string[]): Promise<AddressRecord[]>;
+  /** The addresses of a project's endpoint with their subnets' Neutron ids; undefined when the project has no such endpoint. */
+  listViewsByEndpoint(projectId: string, endpointId: string): Promise<AddressView[] | undefined>;
   /** Addresses in use in a subnet, as unsigned 32-bit integers. */
   usedInSubnet(subnetId: string): Promise<Set<number>>;
   /** The highest address in use in a subnet (an unsigned 32-bit integer), or null. Indexed. */
   highestInSubnet(subnetId: string): Promise<number | null>;
-  /** Whether an address is in use in a subnet. Indexed. */
-  isUsed(subnetId: string, ipInt: number): Promise<boolean>;
   countBySubnet(subnetId: string): Promise<number>;
   countByVpc(vpcId: string): Promise<number>;
   setStatus(id: string, patch: { status: Status; errorInfo: string | null; updatedAt: number }, expected?: Status): Promise<boolean>;
+  /** setStatus(..., expected) of several addresses in one statement; returns the ids that were written. */
+  setStatusMany(ids: readonly string[], patch: { status: Status; errorInfo: string | null; updatedAt: number }, expected: Status): Promise<Set<string>>;
   markEndpointDeleting(endpointId: string, now: number): Promise<void>;
   delete(id: string): Promise<void>;
+  deleteMany(ids: readonly string[]): Promise<void>;
   findPending(limit: number): Promise<AddressRecord[]>;
   listActive(): Promise<AddressRecord[]>;
   listErrored(): Promise<AddressRecord[]>;

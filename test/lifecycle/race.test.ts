@@ -1,6 +1,8 @@
 // Concurrency: racing requests for one address, one name, or one endpoint end with exactly one winner.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { allocateAfter, ipToInt, parseCidr } from '../../src/domain/ipam.ts';
+import type { Store } from '../../src/store/types.ts';
 import { DATABASES, createEndpoint, makeHarness, type Harness } from '../helpers/harness.ts';
 
 for (const db of DATABASES) {
@@ -31,6 +33,33 @@ for (const db of DATABASES) {
       const results = await Promise.all(binds);
       assert.deepEqual(results.map((r) => r.status), Array(20).fill(202));
       assert.equal((await h.sys.store.addresses.usedInSubnet(h.subnetId)).size, before + 20);
+    });
+
+    it('an allocation whose address was taken since it looked (as by another API node) takes the next one', async () => {
+      // A subnet of its own, so that the next-fit address is the one after the endpoints' own.
+      const created = await h.req('POST', `/v1/${h.projectId}/subnets`, { subnet: { name: 'stale', cidr: '10.0.77.0/24', vpc_id: h.vpcId } });
+      assert.equal(created.status, 200, JSON.stringify(created.body));
+      const subnetId: string = created.body.subnet.id;
+      const addresses = [{ subnet_id: subnetId }, { subnet_id: subnetId }];
+      const [a, b] = [await createEndpoint(h, { name: 'stale-a', ipaddresses: addresses }), await createEndpoint(h, { name: 'stale-b', ipaddresses: addresses })];
+      const subnet = (await h.sys.store.subnets.get(h.projectId, subnetId))!;
+      const next = (after: number) => allocateAfter(parseCidr(subnet.cidr)!, subnet.gatewayIp, after, () => false)!;
+      const highest = (await h.sys.store.addresses.highestInSubnet(subnetId))!;
+      const taken = next(highest);
+      assert.equal((await h.req('POST', `/v2.1/endpoints/${a.id}/ipaddresses`, { ipaddress: { subnet_id: subnetId, ip: taken } })).status, 202);
+      // Another node's view: the highest address in use is still the old one.
+      const store = h.sys.store;
+      const transaction = store.transaction;
+      store.transaction = ((fn) => transaction.call(store, (tx) => fn({ ...tx, addresses: { ...tx.addresses, highestInSubnet: async () => highest } }))) as Store['transaction'];
+      try {
+        const bind = await h.req('POST', `/v2.1/endpoints/${b.id}/ipaddresses`, { ipaddress: { subnet_id: subnetId, ip: '' } });
+        assert.equal(bind.status, 202, JSON.stringify(bind.body));
+      } finally {
+        store.transaction = transaction;
+      }
+      const ips = (await h.req('GET', `/v2.1/endpoints/${b.id}/ipaddresses`)).body.ipaddresses.map((x: { ip: string }) => x.ip);
+      assert.ok(ips.includes(next(ipToInt(taken))), `${taken} was taken, so the next one: ${ips.join(', ')}`);
+      assert.ok(!ips.includes(taken));
     });
 
     it('concurrent binds beyond six addresses: the endpoint ends with exactly six', async () => {

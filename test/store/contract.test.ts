@@ -294,6 +294,25 @@ for (const db of DATABASES) {
         assert.equal((await store.endpoints.get(p.id, e.id))!.ipaddressCount, 0);
       });
 
+      it('transitionMany is a compare-and-set on the status of several endpoints, and says which moved', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const [e, f, g] = [await endpoint(v, { status: 'PENDING_UPDATE' }), await endpoint(v, { status: 'PENDING_UPDATE' }), await endpoint(v, { status: 'ERROR' })];
+        assert.deepEqual(await store.endpoints.transitionMany([e.id, f.id, g.id, hex()], 'PENDING_UPDATE', 'ACTIVE', 777), new Set([e.id, f.id]));
+        assert.deepEqual(await store.endpoints.getById(e.id), { ...e, status: 'ACTIVE', updatedAt: 777 });
+        assert.deepEqual(await store.endpoints.getById(g.id), g, 'not in the expected status: unchanged');
+        assert.deepEqual(await store.endpoints.transitionMany([], 'PENDING_UPDATE', 'ACTIVE', 778), new Set());
+      });
+
+      it('getByIdsForUpdate reads several endpoints in id order, unscoped, inside a transaction', async () => {
+        const p = await project();
+        const q = await project();
+        const [e, f] = [await endpoint(await vpc(p.id)), await endpoint(await vpc(q.id))];
+        const got = await store.transaction((tx) => tx.endpoints.getByIdsForUpdate([f.id, e.id, hex()]));
+        assert.deepEqual(got, [e, f].sort((a, b) => (a.id < b.id ? -1 : 1)));
+        assert.deepEqual(await store.transaction((tx) => tx.endpoints.getByIdsForUpdate([])), []);
+      });
+
       it('transition() is a compare-and-set on the status', async () => {
         const p = await project();
         const v = await vpc(p.id);
@@ -395,18 +414,44 @@ for (const db of DATABASES) {
         assert.deepEqual(await store.addresses.listByEndpoint(hex()), []);
       });
 
-      it('listViewsByEndpoint carries the Neutron id of each subnet', async () => {
+      it('listByEndpoints lists the addresses of several endpoints, each endpoint\'s in created order, and nothing for none', async () => {
         const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const [e, f, g] = [await endpoint(v), await endpoint(v), await endpoint(v)];
+        const e2 = await address(e, s, '10.0.1.9');
+        const f1 = await address(f, s, '10.0.1.5');
+        const e1 = await address(e, s, '10.0.1.4', { status: 'PENDING_DELETE' });
+        await address(g, s, '10.0.1.6');
+        const listed = await store.addresses.listByEndpoints([f.id, e.id, hex()]);
+        assert.deepEqual(listed.filter((a) => a.endpointId === e.id), [e2, e1]);
+        assert.deepEqual(listed.filter((a) => a.endpointId === f.id), [f1]);
+        assert.equal(listed.length, 3, 'only the endpoints asked for');
+        assert.deepEqual(await store.addresses.listByEndpoints([]), []);
+      });
+
+      it('listViewsByEndpoint carries the Neutron id of each subnet, scoped to the project', async () => {
+        const p = await project();
+        const other = await project();
         const v = await vpc(p.id);
         const s1 = await subnet(v, '10.0.1.0/24');
         const s2 = await subnet(v, '10.0.2.0/24');
         const e = await endpoint(v);
         const a1 = await address(e, s1, '10.0.1.4');
         const a2 = await address(e, s2, '10.0.2.4');
-        assert.deepEqual(await store.addresses.listViewsByEndpoint(e.id), [
+        assert.deepEqual(await store.addresses.listViewsByEndpoint(p.id, e.id), [
           { ...a1, neutronSubnetId: s1.neutronSubnetId },
           { ...a2, neutronSubnetId: s2.neutronSubnetId },
         ]);
+        assert.equal(await store.addresses.listViewsByEndpoint(other.id, e.id), undefined, 'another project sees no such endpoint');
+        assert.equal(await store.addresses.listViewsByEndpoint(p.id, hex()), undefined);
+      });
+
+      it('listViewsByEndpoint is empty, not undefined, for an endpoint that has no address left', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const e = await endpoint(v, { status: 'PENDING_DELETE' });
+        assert.deepEqual(await store.addresses.listViewsByEndpoint(p.id, e.id), []);
       });
 
       it('usedInSubnet returns the addresses of that subnet as integers, PENDING_DELETE included', async () => {
@@ -476,6 +521,44 @@ for (const db of DATABASES) {
         assert.deepEqual(await store.addresses.listByEndpoint(f.id), [b1]);
       });
 
+      it('setStatusMany writes the addresses that have the expected status and says which; deleteMany deletes', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const e = await endpoint(v);
+        const a1 = await address(e, s, '10.0.1.4');
+        const a2 = await address(e, s, '10.0.1.5');
+        const a3 = await address(e, s, '10.0.1.6', { status: 'PENDING_DELETE' });
+        const patch = { status: 'ERROR' as const, errorInfo: 'port busy', updatedAt: 999 };
+        assert.deepEqual(await store.addresses.setStatusMany([a1.id, a3.id, hex()], patch, 'PENDING_CREATE'), new Set([a1.id]));
+        assert.deepEqual(await store.addresses.listByEndpoint(e.id), [{ ...a1, ...patch }, a2, a3]);
+        assert.deepEqual(await store.addresses.setStatusMany([], patch, 'PENDING_CREATE'), new Set());
+        await store.addresses.deleteMany([a1.id, a3.id]);
+        await store.addresses.deleteMany([]);
+        assert.deepEqual(await store.addresses.listByEndpoint(e.id), [a2]);
+      });
+
+      it('createIfFree inserts an address unless its subnet has that ip, without raising', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const [s, t] = [await subnet(v, '10.0.1.0/24'), await subnet(v, '10.0.2.0/24')];
+        const [e, f] = [await endpoint(v), await endpoint(v)];
+        const a = addressOf(e, s, '10.0.1.7');
+        assert.equal(await store.addresses.createIfFree(a), true);
+        assert.equal(await store.addresses.createIfFree(addressOf(f, s, '10.0.1.7')), false, 'taken in that subnet');
+        const other = addressOf(f, t, '10.0.1.7', { subnetId: t.id });
+        assert.equal(await store.addresses.createIfFree(other), true, 'free in another subnet');
+        assert.deepEqual(await store.addresses.listByEndpoint(e.id), [a]);
+        assert.deepEqual(await store.addresses.listByEndpoint(f.id), [other]);
+        // Inside a transaction a taken ip does not abort it (PostgreSQL): the next statement still runs.
+        const b = addressOf(f, s, '10.0.1.8');
+        await store.transaction(async (tx) => {
+          assert.equal(await tx.addresses.createIfFree(addressOf(f, s, '10.0.1.7')), false);
+          assert.equal(await tx.addresses.createIfFree(b), true);
+        });
+        assert.deepEqual(await store.addresses.listByEndpoint(f.id), [other, b]);
+      });
+
       it('deletes an address, which frees its IP', async () => {
         const p = await project();
         const v = await vpc(p.id);
@@ -524,6 +607,30 @@ for (const db of DATABASES) {
         const e = await endpoint(v);
         await assertViolation(address(e, { ...s, id: randomUUID() }, '10.0.1.4'), 'foreign_key');
         await assertViolation(address({ ...e, id: hex() }, s, '10.0.1.4'), 'foreign_key');
+      });
+    });
+
+    describe('rules', () => {
+      it('endpointsWithRules names the endpoints that have a rule, in any status', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const [e, f, g] = [await endpoint(v), await endpoint(v), await endpoint(v)];
+        const rule = (endpointId: string, status: Status) => ({
+          id: hex(),
+          projectId: p.id,
+          name: `r-${hex().slice(0, 8)}`,
+          domainName: `${hex().slice(0, 8)}.example.`,
+          domainKey: `${hex().slice(0, 8)}.example`,
+          endpointId,
+          status,
+          createdAt: tick(),
+          updatedAt: tick(),
+        });
+        await store.rules.create(rule(e.id, 'ACTIVE'), [{ ip: '10.0.0.53', port: 53 }]);
+        await store.rules.create(rule(f.id, 'PENDING_DELETE'), [{ ip: '10.0.0.53', port: 53 }]);
+        assert.deepEqual(await store.rules.endpointsWithRules([e.id, f.id, g.id]), new Set([e.id, f.id]));
+        assert.deepEqual(await store.rules.endpointsWithRules([g.id]), new Set());
+        assert.deepEqual(await store.rules.endpointsWithRules([]), new Set());
       });
     });
 
