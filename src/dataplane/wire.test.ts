@@ -38,6 +38,32 @@ describe('parseQuery', () => {
     assert.equal(parsed(buf).qname, 'a\\046\\000.example');
   });
 
+  /** A query for the given wire labels (bytes per label). */
+  const rawQuery = (labels: number[][]) =>
+    Buffer.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, ...labels.flatMap((l) => [l.length, ...l]), 0, 0, 1, 0, 1]);
+  const text = (t: string) => [...Buffer.from(t)];
+
+  it('reads the root name as ""', () => {
+    assert.equal(parsed(rawQuery([])).qname, '');
+  });
+
+  it('lower-cases an escaped name too, and a short name after a long one carries nothing over', () => {
+    assert.equal(parsed(rawQuery([text('AB'), [0x00], text('Example')])).qname, 'ab.\\000.example');
+    assert.equal(parsed(rawQuery([text('a-very-long-label-that-fills-the-scratch-buffer'), text('example')])).qname, 'a-very-long-label-that-fills-the-scratch-buffer.example');
+    assert.equal(parsed(rawQuery([text('b'), text('example')])).qname, 'b.example');
+  });
+
+  it('accepts a 255-byte name and refuses a longer one, plain or escaped', () => {
+    const label = (c: number) => new Array<number>(63).fill(c);
+    // Labels of 63, 63, 63 and 61 bytes make 255 bytes on the wire (with length bytes and the root): the limit.
+    const ok = [label(0x61), label(0x62), label(0x63), new Array<number>(61).fill(0x64)];
+    assert.equal(parsed(rawQuery(ok)).qname.length, 63 * 3 + 61 + 3);
+    assert.equal(parseQuery(rawQuery([...ok, [0x65]])).kind, 'error');
+    // A byte to escape in the first label sends the parse down the escaping path, which checks the length too.
+    assert.equal(parseQuery(rawQuery([label(0x00), label(0x62), label(0x63), new Array<number>(61).fill(0x64), [0x65]])).kind, 'error');
+    assert.equal(parsed(rawQuery([label(0x00), label(0x62), label(0x63), new Array<number>(61).fill(0x64)])).qname.length, 63 * 4 + 63 * 2 + 61 + 3); // each zero byte reads as \\000
+  });
+
   const bad: [string, Buffer, string][] = [
     ['empty', Buffer.alloc(0), 'drop'],
     ['a truncated header', Buffer.from([1, 2, 3, 4, 5]), 'drop'],
