@@ -12,6 +12,7 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import type { FromWorker, WorkerCall, WorkerInit } from './cluster-protocol.ts';
 import { probeSourceAddress } from './data-plane.ts';
+import { KeyedQueue } from './keyed-queue.ts';
 import { canonicalIp } from './route-table.ts';
 import { emptyStats, mergeStats } from './stats.ts';
 import type { DataPlaneStats } from './stats.ts';
@@ -47,7 +48,8 @@ const RESTART_MAX_MS = 30_000;
 export class ClusterDataPlane {
   private readonly members = new Map<number, Member>();
   private readonly wanted = new Map<string, Wanted>();
-  private readonly ops = new Map<string, Promise<unknown>>();
+  /** Bind and unbind operations on one address run one after another. */
+  private readonly queue = new KeyedQueue();
   private vpcs: readonly VpcContext[] = [];
   private retired = emptyStats();
   private nextId = 1;
@@ -94,7 +96,7 @@ export class ClusterDataPlane {
   bindListener(ip: string, vpcId: string, endpointId: string | null = null): Promise<void> {
     if (net.isIP(ip) === 0) return Promise.reject(new Error(`cannot bind ${ip}: not an IP address`));
     const key = canonicalIp(ip);
-    return this.serialize(key, async () => {
+    return this.queue.run(key, async () => {
       if (this.closing) throw new Error(`cannot bind ${ip}: the data plane is closed`);
       const existing = this.wanted.get(key);
       if (existing !== undefined && existing.vpcId !== vpcId) throw new Error(`cannot bind ${ip}: already bound for VPC ${existing.vpcId}`);
@@ -114,7 +116,7 @@ export class ClusterDataPlane {
 
   unbindListener(ip: string): Promise<void> {
     const key = net.isIP(ip) === 0 ? ip : canonicalIp(ip);
-    return this.serialize(key, async () => {
+    return this.queue.run(key, async () => {
       this.wanted.delete(key);
       await Promise.allSettled(this.readyMembers().map((m) => this.unbindIn(m, key)));
     });
@@ -306,16 +308,6 @@ export class ClusterDataPlane {
     }
   }
 
-  private serialize(key: string, op: () => Promise<void>): Promise<void> {
-    const prev = this.ops.get(key) ?? Promise.resolve();
-    const run = prev.then(op, op);
-    const tail = run.catch(() => undefined);
-    this.ops.set(key, tail);
-    void tail.then(() => {
-      if (this.ops.get(key) === tail) this.ops.delete(key);
-    });
-    return run;
-  }
 }
 
 /** The parent's node flags minus tsx's own loader (the worker entry registers it), so that profiling or heap flags carry over. */

@@ -8,6 +8,7 @@ import { systemClock } from '../domain/clock.ts';
 import type { Clock } from '../domain/clock.ts';
 import { PacketCache } from './cache.ts';
 import { Forwarder } from './forwarder.ts';
+import { KeyedQueue } from './keyed-queue.ts';
 import { TargetHealth } from './health.ts';
 import { Listener, bindErrorMessage } from './listeners.ts';
 import { QueryLogWriter } from './query-log.ts';
@@ -97,8 +98,8 @@ export class DataPlane {
   private readonly queryLog: QueryLogWriter;
   private readonly resolver: Resolver;
   private readonly listeners = new Map<string, Bound>();
-  /** Per address, the tail of the bind/unbind operations queued on it. */
-  private readonly ops = new Map<string, Promise<unknown>>();
+  /** Bind and unbind operations on one address run one after another. */
+  private readonly queue = new KeyedQueue();
   private routing = new Map<string, VpcRouting>();
   /** Answers by (VPC, endpoint), kept after their listeners go so that totals never go down. */
   private readonly answerCounters = new Map<string, AnswerCounter>();
@@ -164,7 +165,7 @@ export class DataPlane {
   bindListener(ip: string, vpcId: string, endpointId: string | null = null): Promise<void> {
     if (net.isIP(ip) === 0) return Promise.reject(new Error(`cannot bind ${ip}: not an IP address`));
     const key = canonicalIp(ip);
-    return this.serialize(key, async () => {
+    return this.queue.run(key, async () => {
       if (this.closed) throw new Error(`cannot bind ${ip}: the data plane is closed`);
       const existing = this.listeners.get(key);
       if (existing !== undefined) {
@@ -184,7 +185,7 @@ export class DataPlane {
   /** Closes both sockets of ip; queries in flight are answered first, up to drainTimeoutMs. */
   unbindListener(ip: string): Promise<void> {
     const key = net.isIP(ip) === 0 ? ip : canonicalIp(ip);
-    return this.serialize(key, async () => {
+    return this.queue.run(key, async () => {
       const bound = this.listeners.get(key);
       if (bound === undefined) return;
       this.listeners.delete(key);
@@ -270,14 +271,4 @@ export class DataPlane {
     };
   }
 
-  private serialize(key: string, op: () => Promise<void>): Promise<void> {
-    const prev = this.ops.get(key) ?? Promise.resolve();
-    const run = prev.then(op, op);
-    const tail = run.catch(() => undefined);
-    this.ops.set(key, tail);
-    void tail.then(() => {
-      if (this.ops.get(key) === tail) this.ops.delete(key);
-    });
-    return run;
-  }
 }

@@ -58,27 +58,24 @@ export function checkingDisabled(flags: number): boolean {
   return (flags & FLAG_CD) !== 0;
 }
 
-/** Scratch space for the common case of readQuestionName: a name is at most 255 bytes on the wire. */
-const nameScratch = Buffer.allocUnsafe(256);
+/** Where readQuestionName writes a name: at most 253 label bytes of 4 characters each (\\DDD) and the dots. */
+const nameScratch = Buffer.allocUnsafe(1280);
+const BACKSLASH = 0x5c;
 
 /**
  * Reads the name at offset as a lower-case presentation string without following compression
  * pointers (a question never needs them). Returns the offset after the name, or null if malformed.
- * Bytes that are not printable, and "." or "\\" inside a label, come out as \DDD.
+ * Bytes that are not printable, and "." or "\\" inside a label, come out as \DDD. The text is written
+ * into a scratch buffer and decoded once, so that it is one flat string (cheap to hash as a cache key).
  */
 export function readQuestionName(buf: Buffer, offset: number): { name: string; end: number } | null {
-  // Fast path: every byte printable and plain. The name is lower-cased into the scratch buffer, labels
-  // joined by dots, and decoded once, so that it is one flat string (cheap to hash as a cache key).
   let pos = offset;
   let out = 0;
   let wireLength = 0;
   for (;;) {
     if (pos >= buf.length) return null;
     const len = buf[pos]!;
-    if (len === 0) {
-      pos += 1;
-      return { name: nameScratch.toString('latin1', 0, out), end: pos };
-    }
+    if (len === 0) return { name: nameScratch.toString('latin1', 0, out), end: pos + 1 };
     if (len > 63) return null; // a pointer or a reserved label type
     wireLength += len + 1;
     if (wireLength > 254 || pos + 1 + len > buf.length) return null;
@@ -86,38 +83,16 @@ export function readQuestionName(buf: Buffer, offset: number): { name: string; e
     for (let i = pos + 1; i <= pos + len; i++) {
       const c = buf[i]!;
       if (c >= 0x41 && c <= 0x5a) nameScratch[out++] = c + 32;
-      else if (c > 0x20 && c < 0x7f && c !== 0x2e && c !== 0x5c) nameScratch[out++] = c;
-      else return readEscapedName(buf, offset);
+      else if (c > 0x20 && c < 0x7f && c !== 0x2e && c !== BACKSLASH) nameScratch[out++] = c;
+      else {
+        nameScratch[out++] = BACKSLASH;
+        nameScratch[out++] = 0x30 + Math.floor(c / 100);
+        nameScratch[out++] = 0x30 + (Math.floor(c / 10) % 10);
+        nameScratch[out++] = 0x30 + (c % 10);
+      }
     }
     pos += 1 + len;
   }
-}
-
-/** readQuestionName for names with bytes that need escaping. */
-function readEscapedName(buf: Buffer, offset: number): { name: string; end: number } | null {
-  let pos = offset;
-  let name = '';
-  let wireLength = 0;
-  for (;;) {
-    if (pos >= buf.length) return null;
-    const len = buf[pos]!;
-    if (len === 0) {
-      pos += 1;
-      break;
-    }
-    if (len > 63) return null;
-    wireLength += len + 1;
-    if (wireLength > 254 || pos + 1 + len > buf.length) return null;
-    if (name.length > 0) name += '.';
-    for (let i = pos + 1; i <= pos + len; i++) {
-      const c = buf[i]!;
-      if (c >= 0x41 && c <= 0x5a) name += String.fromCharCode(c + 32);
-      else if (c > 0x20 && c < 0x7f && c !== 0x2e && c !== 0x5c) name += String.fromCharCode(c);
-      else name += '\\' + String(c).padStart(3, '0');
-    }
-    pos += 1 + len;
-  }
-  return { name, end: pos };
 }
 
 /** Skips a possibly compressed name; returns the offset after it or -1. */

@@ -88,6 +88,39 @@ const endpointViewQuery = (db: Db) =>
   ]);
 
 /** The queries of the hot paths (every request's token, bind, unbind, list, the reconciler), compiled once (sql-util.ts). */
+
+type AddressRowArgs = [
+  id: string,
+  endpointId: string,
+  projectId: string,
+  subnetId: string,
+  vpcId: string,
+  direction: Direction,
+  ip: string,
+  ipInt: number,
+  status: Status,
+  errorInfo: string | null,
+  createdAt: number,
+  updatedAt: number,
+];
+
+function insertAddress(db: Db, ...[id, endpointId, projectId, subnetId, vpcId, direction, ip, ipInt, status, errorInfo, createdAt, updatedAt]: AddressRowArgs) {
+  return db.insertInto('endpoint_addresses').values({
+    id,
+    endpoint_id: endpointId,
+    project_id: projectId,
+    subnet_id: subnetId,
+    vpc_id: vpcId,
+    direction,
+    ip,
+    ip_int: ipInt,
+    status,
+    error_info: errorInfo,
+    created_at: createdAt,
+    updated_at: updatedAt,
+  });
+}
+
 const hot = {
   tokenFind: precompiled((db, digest: string, now: number) =>
     db
@@ -112,71 +145,9 @@ const hot = {
   endpointTransition: precompiled((db, id: string, from: Status, to: Status, now: number) =>
     db.updateTable('endpoints').set({ status: to, updated_at: now }).where('id', '=', id).where('status', '=', from),
   ),
-  addressInsert: precompiled(
-    (
-      db,
-      id: string,
-      endpointId: string,
-      projectId: string,
-      subnetId: string,
-      vpcId: string,
-      direction: Direction,
-      ip: string,
-      ipInt: number,
-      status: Status,
-      errorInfo: string | null,
-      createdAt: number,
-      updatedAt: number,
-    ) =>
-      db.insertInto('endpoint_addresses').values({
-        id,
-        endpoint_id: endpointId,
-        project_id: projectId,
-        subnet_id: subnetId,
-        vpc_id: vpcId,
-        direction,
-        ip,
-        ip_int: ipInt,
-        status,
-        error_info: errorInfo,
-        created_at: createdAt,
-        updated_at: updatedAt,
-      }),
-  ),
-  addressInsertIfFree: precompiled(
-    (
-      db,
-      id: string,
-      endpointId: string,
-      projectId: string,
-      subnetId: string,
-      vpcId: string,
-      direction: Direction,
-      ip: string,
-      ipInt: number,
-      status: Status,
-      errorInfo: string | null,
-      createdAt: number,
-      updatedAt: number,
-    ) =>
-      db
-        .insertInto('endpoint_addresses')
-        .values({
-          id,
-          endpoint_id: endpointId,
-          project_id: projectId,
-          subnet_id: subnetId,
-          vpc_id: vpcId,
-          direction,
-          ip,
-          ip_int: ipInt,
-          status,
-          error_info: errorInfo,
-          created_at: createdAt,
-          updated_at: updatedAt,
-        })
-        .onConflict((oc) => oc.columns(['subnet_id', 'ip']).doNothing()),
-  ),
+  addressInsert: precompiled(insertAddress),
+  /** The same insert, doing nothing when the subnet already has the address (the unique constraint decides). */
+  addressInsertIfFree: precompiled((db, ...row: AddressRowArgs) => insertAddress(db, ...row).onConflict((oc) => oc.columns(['subnet_id', 'ip']).doNothing())),
   addressGet: precompiled((db, endpointId: string, id: string) => db.selectFrom('endpoint_addresses').selectAll().where('endpoint_id', '=', endpointId).where('id', '=', id)),
   addressesOfEndpoint: precompiled((db, endpointId: string) =>
     db.selectFrom('endpoint_addresses').selectAll().where('endpoint_id', '=', endpointId).orderBy('created_at').orderBy('id'),
