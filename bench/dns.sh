@@ -38,4 +38,22 @@ VPCDNS_PID=$!
 for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$API_PORT/healthz > /dev/null && break; sleep 0.1; done
 npx tsx bench/dns-setup.ts "http://127.0.0.1:$API_PORT" "$TOKEN" 6f1c0e2a-0000-4000-8000-0000000000d1 6f1c0e2a-0000-4000-8000-0000000000d0 $INBOUND
 
-bash "$PEERS" "$DUR" "vpcdns=$INBOUND:$DNS_PORT"
+bash "$PEERS" "$DUR" "vpcdns=$INBOUND:$DNS_PORT" | tee "$WORK/table.txt"
+
+# The ratios the data-plane issue asks about, from this run's table (NAME MODE QPS ...).
+awk '
+  $1 ~ /^(unbound|dnsmasq|dnsdist|vpcdns)$/ && $3 ~ /^[0-9.]+$/ { qps[$1 "," $2] = $3 }
+  END {
+    print ""
+    print "vpcdns / peer, same run:"
+    split("hot miss tcp", modes, " ")
+    for (i = 1; i <= 3; i++) {
+      m = modes[i]; line = sprintf("  %-5s", m)
+      split("unbound dnsmasq dnsdist", peers, " ")
+      for (j = 1; j <= 3; j++) {
+        p = peers[j]
+        if (qps["vpcdns," m] > 0 && qps[p "," m] > 0) line = line sprintf("  vs %-8s %5.2f", p, qps["vpcdns," m] / qps[p "," m])
+      }
+      print line
+    }
+  }' "$WORK/table.txt"
