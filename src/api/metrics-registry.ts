@@ -13,8 +13,7 @@ export interface MetricsSources {
     /** Counted in the database at scrape time. */
     pending?: () => Promise<PendingCounts>;
   };
-  /** The data plane's counters (absent on an API-only node). */
-  /** The data plane's counters (a promise when they are gathered from worker processes). */
+  /** The data plane's counters (absent on an API-only node; a promise when gathered from worker processes). */
   dataPlane?: () => DataPlaneStats | Promise<DataPlaneStats>;
   /** Process and Node.js figures (CPU, memory, event loop); the server turns them on, tests leave them off. */
   process?: boolean;

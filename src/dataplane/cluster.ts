@@ -84,7 +84,7 @@ export class ClusterDataPlane {
   }
 
   get workerCount(): number {
-    return [...this.members.values()].filter((m) => m.ready).length;
+    return this.readyMembers().length;
   }
 
   /** Why the data plane cannot serve everything it should (for readiness); null when it can. */
@@ -147,11 +147,8 @@ export class ClusterDataPlane {
       if (r.status === 'fulfilled' && r.value.ok && r.value.stats) members[i]!.lastStats = r.value.stats;
     });
     const live = members.map((m) => m.lastStats).filter((s): s is DataPlaneStats => s !== null);
-    const merged = mergeStats([this.retired, ...live]);
-    merged.listeners = this.boundAddresses().length;
-    merged.cacheEntries = live.reduce((n, s) => n + s.cacheEntries, 0);
-    merged.inFlight = live.reduce((n, s) => n + s.inFlight, 0);
-    return merged;
+    // Retired workers' gauges (in flight, cache entries) were zeroed when they died; listeners are the cluster's own.
+    return { ...mergeStats([this.retired, ...live]), listeners: this.boundAddresses().length };
   }
 
   /** Closes every worker's listeners (draining queries in flight) and stops the workers. */
@@ -218,7 +215,7 @@ export class ClusterDataPlane {
 
   /** Starts one worker; resolves when it is ready and holds the wanted state. */
   private fork(): Promise<void> {
-    const worker = cluster.fork({ VPCDNS_DNS_WORKER: '1' });
+    const worker = cluster.fork();
     const m: Member = { worker, pending: new Map(), ready: false, bound: new Set(), lastStats: null };
     this.members.set(worker.id, m);
     const log = this.o.log;
@@ -307,7 +304,6 @@ export class ClusterDataPlane {
       ]);
     }
   }
-
 }
 
 /** The parent's node flags minus tsx's own loader (the worker entry registers it), so that profiling or heap flags carry over. */

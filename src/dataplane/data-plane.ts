@@ -1,6 +1,5 @@
 // The DataPlane facade the control plane drives: listeners per address, routing per VPC, stats and shutdown.
 import { randomBytes } from 'node:crypto';
-import dgram from 'node:dgram';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -18,6 +17,7 @@ import { RouteTable, canonicalIp, routingFingerprint } from './route-table.ts';
 import { addAnswerCounts, emptyStats, newAnswerCounter } from './stats.ts';
 import type { AnswerCounter, DataPlaneStats } from './stats.ts';
 import type { VpcContext } from './types.ts';
+import { createUdpSocket, familyOf } from './udp.ts';
 import { UdpUpstreamPool } from './upstream-pool.ts';
 
 export type { DataPlaneStats } from './stats.ts';
@@ -73,7 +73,7 @@ export interface DataPlaneOptions {
 export function probeSourceAddress(ip: string): Promise<void> {
   if (net.isIP(ip) === 0) return Promise.reject(new Error(`cannot use ${ip} as a source address: not an IP address`));
   return new Promise((resolve, reject) => {
-    const socket = dgram.createSocket(net.isIPv6(ip) ? 'udp6' : 'udp4');
+    const socket = createUdpSocket(familyOf(ip));
     socket.once('error', (err) => {
       socket.close();
       reject(new Error(bindErrorMessage(ip, 0, 'udp', err).replace(/^cannot bind/, 'cannot use source address')));
@@ -84,7 +84,6 @@ export function probeSourceAddress(ip: string): Promise<void> {
 
 interface Bound {
   readonly vpcId: string;
-  readonly endpointId: string | null;
   readonly listener: Listener;
 }
 
@@ -103,7 +102,6 @@ export class DataPlane {
   private routing = new Map<string, VpcRouting>();
   /** Answers by (VPC, endpoint), kept after their listeners go so that totals never go down. */
   private readonly answerCounters = new Map<string, AnswerCounter>();
-  private readonly instanceId: Buffer;
   private closed = false;
 
   constructor(private readonly opts: DataPlaneOptions) {
@@ -122,7 +120,6 @@ export class DataPlane {
     this.queryLog = new QueryLogWriter(opts.queryLogMaxBufferBytes ?? 4 * 1024 * 1024, opts.log);
     const instanceId = opts.instanceId ?? randomBytes(4);
     if (instanceId.length !== 4) throw new Error('instanceId must be 4 bytes');
-    this.instanceId = instanceId;
     const forwarder = new Forwarder(
       {
         timeoutMs,
@@ -153,11 +150,6 @@ export class DataPlane {
     );
   }
 
-  /** This process's instance id (loop detection); every worker of a cluster shares one. */
-  get instanceIdHex(): string {
-    return this.instanceId.toString('hex');
-  }
-
   /**
    * Binds UDP and TCP on ip:port for an inbound address of vpcId (of the inbound endpoint endpointId,
    * which its answers are counted under; null for a VPC resolver address); idempotent for the same ip and VPC.
@@ -177,7 +169,7 @@ export class DataPlane {
       if (counter === undefined) this.answerCounters.set(counterKey, (counter = newAnswerCounter(vpcId, endpointId)));
       const c = counter;
       const listener = await Listener.open(key, this.listenerOptions(), (msg, client) => this.resolver.handle(c, msg, client));
-      this.listeners.set(key, { vpcId, endpointId, listener });
+      this.listeners.set(key, { vpcId, listener });
       this.log?.info({ ip: key, port: this.opts.port, vpcId }, 'DNS listener bound');
     });
   }
@@ -270,5 +262,4 @@ export class DataPlane {
       log: this.log,
     };
   }
-
 }

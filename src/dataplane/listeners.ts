@@ -43,7 +43,6 @@ export function bindErrorMessage(ip: string, port: number, proto: 'udp' | 'tcp',
 
 export class Listener {
   private closing = false;
-  private udpClosed = false;
   private inFlight = 0;
   private drained: (() => void) | null = null;
   private readonly connections = new Set<net.Socket>();
@@ -102,7 +101,7 @@ export class Listener {
     this.inFlight++;
     result.then(
       (reply) => {
-        if (reply !== null && !this.udpClosed) this.sendUdp(reply, rinfo);
+        if (reply !== null) this.sendUdp(reply, rinfo);
         this.settled();
       },
       (err: unknown) => {
@@ -191,7 +190,6 @@ export class Listener {
       });
     }
     for (const socket of this.connections) socket.destroy();
-    this.udpClosed = true;
     await new Promise<void>((resolve) => this.udp.close(() => resolve()));
     await tcpClosed;
   }

@@ -63,7 +63,7 @@ export class Resolver {
   }
 
   /**
-   * Answers one message that arrived on a listener of vpcId. Never throws (a returned promise never
+   * Answers one message that arrived on a listener (counter names its VPC and endpoint). Never throws (a returned promise never
    * rejects); null means drop. Answers made without waiting (cache hits, refusals, errors) come back
    * synchronously, so the listener can send them at once: only forwarded queries pay for promises.
    */

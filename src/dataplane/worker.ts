@@ -5,6 +5,7 @@ import process from 'node:process';
 import { makeLogger } from '../logging.ts';
 import type { FromWorker, ToWorker, WorkerCall } from './cluster-protocol.ts';
 import { DataPlane } from './data-plane.ts';
+import type { DataPlaneStats } from './stats.ts';
 
 function send(message: FromWorker): void {
   process.send?.(message);
@@ -12,24 +13,25 @@ function send(message: FromWorker): void {
 
 let dataPlane: DataPlane | null = null;
 
-async function run(call: WorkerCall): Promise<FromWorker & { t: 'result' }> {
+/** Carries out one call; only stats has something to hand back. */
+async function run(call: WorkerCall): Promise<DataPlaneStats | undefined> {
   const dp = dataPlane;
   if (dp === null) throw new Error('worker not initialised');
   switch (call.op) {
     case 'bind':
       await dp.bindListener(call.ip, call.vpcId, call.endpointId);
-      return { t: 'result', id: 0, ok: true };
+      return undefined;
     case 'unbind':
       await dp.unbindListener(call.ip);
-      return { t: 'result', id: 0, ok: true };
+      return undefined;
     case 'setVpcs':
       dp.setVpcs(call.vpcs);
-      return { t: 'result', id: 0, ok: true };
+      return undefined;
     case 'stats':
-      return { t: 'result', id: 0, ok: true, stats: dp.stats() };
+      return dp.stats();
     case 'close':
       await dp.close();
-      return { t: 'result', id: 0, ok: true };
+      return undefined;
   }
 }
 
@@ -48,7 +50,7 @@ process.on('message', (message: ToWorker) => {
   const { id, call } = message;
   // Calls start in arrival order: setVpcs is synchronous, and the DataPlane orders the operations on one address.
   run(call).then(
-    (result) => send({ ...result, id }),
+    (stats) => send(stats === undefined ? { t: 'result', id, ok: true } : { t: 'result', id, ok: true, stats }),
     (err: unknown) => send({ t: 'result', id, ok: false, error: err instanceof Error ? err.message : String(err) }),
   );
 });

@@ -18,7 +18,7 @@ export function randomHex32(): string {
   poolOffset += 16;
   return hex;
 }
-export const newResourceId = (): string => randomHex32();
+export const newResourceId = randomHex32;
 export const newUuid = (): string => randomUUID();
 
 const HEX32 = /^[0-9a-f]{32}$/;

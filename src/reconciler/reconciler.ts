@@ -332,7 +332,7 @@ function settleEndpoint(e: EndpointRecord, addresses: readonly AddressRecord[]):
     assertAllowed('endpoint', e.status, 'GONE');
     return 'GONE';
   }
-  if (addresses.some((a) => a.status.startsWith('PENDING_'))) return null;
+  if (addresses.some((a) => isPending(a.status))) return null;
   const to = settledStatus(addresses);
   assertAllowed('endpoint', e.status, to);
   return to;
