@@ -17,6 +17,7 @@ import { RouteTable, canonicalIp, routingFingerprint } from './route-table.ts';
 import { addAnswerCounts, emptyStats, newAnswerCounter } from './stats.ts';
 import type { AnswerCounter, DataPlaneStats } from './stats.ts';
 import type { VpcContext } from './types.ts';
+import { SendQueue } from './send-queue.ts';
 import { createUdpSocket, familyOf } from './udp.ts';
 import { UdpUpstreamPool } from './upstream-pool.ts';
 
@@ -99,6 +100,8 @@ export class DataPlane {
   private readonly listeners = new Map<string, Bound>();
   /** Bind and unbind operations on one address run one after another. */
   private readonly queue = new KeyedQueue();
+  /** Every UDP datagram this data plane sends (answers and upstream queries) goes out through it, in bursts. */
+  private readonly sendQueue = new SendQueue();
   private routing = new Map<string, VpcRouting>();
   /** Answers by (VPC, endpoint), kept after their listeners go so that totals never go down. */
   private readonly answerCounters = new Map<string, AnswerCounter>();
@@ -112,7 +115,7 @@ export class DataPlane {
     const maxAttempts = opts.maxAttempts ?? 3;
     const cacheSize = opts.cacheSize ?? 10000;
     this.cache = cacheSize > 0 ? new PacketCache(cacheSize, this.clock) : null;
-    this.pool = new UdpUpstreamPool({ timeoutMs, socketsPerSource: opts.socketsPerSource ?? 4, now: () => performance.now(), log: opts.log });
+    this.pool = new UdpUpstreamPool({ timeoutMs, socketsPerSource: opts.socketsPerSource ?? 4, now: () => performance.now(), sendQueue: this.sendQueue, log: opts.log });
     this.health = new TargetHealth(
       { failuresToMarkDown: opts.failuresToMarkDown ?? 2, downBackoffMs: opts.downBackoffMs ?? 2000, maxDownBackoffMs: opts.maxDownBackoffMs ?? 30000 },
       () => this.clock.now(),
@@ -259,6 +262,7 @@ export class DataPlane {
       drainTimeoutMs: o.drainTimeoutMs ?? (o.queryTimeoutMs ?? 1500) * (o.maxAttempts ?? 3),
       udpRecvBufferBytes: o.udpRecvBufferBytes ?? 4 * 1024 * 1024,
       shared: o.sharedListeners ?? false,
+      sendQueue: this.sendQueue,
       log: this.log,
     };
   }

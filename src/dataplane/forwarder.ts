@@ -4,24 +4,26 @@ import type { TargetHealth } from './health.ts';
 import { randomIndex } from './query-id.ts';
 import { observeLatency, type DataPlaneStats } from './stats.ts';
 import type { UpstreamTarget } from './types.ts';
-import type { ExchangeResult, UdpUpstreamPool } from './upstream-pool.ts';
+import type { ExchangeFailure, ExchangeResult, ExchangeWaiter, UdpUpstreamPool } from './upstream-pool.ts';
 import { tcpExchange } from './upstream-tcp.ts';
 import { buildUpstreamQuery } from './wire-edit.ts';
 import { isTruncated } from './wire.ts';
 import type { ParsedQuery } from './wire.ts';
 
+/** One query to forward, and who hears how it went: exactly one of forwarded or failed, exactly once. */
 export interface ForwardRequest {
-  readonly client: Buffer;
+  /** The client's message as it arrived. */
+  readonly message: Buffer;
   readonly query: ParsedQuery;
   readonly transport: 'udp' | 'tcp';
   readonly targets: readonly UpstreamTarget[];
   /** Addresses to send from; null lets the kernel choose (default upstreams). */
   readonly sourceIps: readonly string[] | null;
+  /** A target answered; reply is this query's own buffer. */
+  forwarded(reply: Buffer, target: UpstreamTarget): void;
+  /** Every attempt failed (loop: every target was one of this data plane's own listeners). */
+  failed(loop: boolean): void;
 }
-
-export type ForwardOutcome =
-  | { readonly ok: true; readonly reply: Buffer; readonly target: UpstreamTarget }
-  | { readonly ok: false; readonly loop: boolean; readonly target: UpstreamTarget | null };
 
 export interface ForwarderOptions {
   readonly timeoutMs: number;
@@ -36,65 +38,114 @@ export interface ForwarderOptions {
 
 export class Forwarder {
   constructor(
-    private readonly opts: ForwarderOptions,
-    private readonly pool: UdpUpstreamPool,
-    private readonly health: TargetHealth,
-    private readonly stats: DataPlaneStats,
+    readonly opts: ForwarderOptions,
+    readonly pool: UdpUpstreamPool,
+    readonly health: TargetHealth,
+    readonly stats: DataPlaneStats,
   ) {}
 
-  async forward(req: ForwardRequest): Promise<ForwardOutcome> {
+  /** Starts forwarding req; its callbacks run later (or at once when nothing can be tried). */
+  forward(req: ForwardRequest): void {
     const usable = req.targets.some((t) => this.opts.isOwnListener(t.ip, t.port)) ? req.targets.filter((t) => !this.opts.isOwnListener(t.ip, t.port)) : req.targets;
     if (usable.length === 0) {
       this.stats.loopsDetected++;
-      return { ok: false, loop: true, target: null };
+      req.failed(true);
+      return;
     }
-    const ordered = this.health.order(usable);
-    const attempts = Math.min(ordered.length, this.opts.maxAttempts);
-    const base = buildUpstreamQuery(req.client, req.query, 0, this.opts.instanceId, this.opts.upstreamUdpSize);
-    const sources = req.sourceIps;
-    const firstSource = sources === null ? 0 : randomIndex(sources.length);
-    let last: UpstreamTarget | null = null;
-    for (let i = 0; i < attempts; i++) {
-      const target = ordered[i]!;
-      const source = sources === null ? null : sources[(firstSource + i) % sources.length]!;
-      last = target;
-      this.health.startAttempt(target);
-      this.stats.upstreamQueries++;
-      // Attempts run one after another, so they can share one buffer: each writes its own fresh id.
-      const sent = performance.now();
-      let result: ExchangeResult;
-      if (req.transport === 'tcp' && this.opts.forwardTcpOverTcp) {
-        result = await tcpExchange(source, target, base, req.query.questionEnd, this.opts.timeoutMs);
-      } else {
-        result = await this.pool.exchange(source, target, base, req.query.questionEnd);
-        if (result.ok && isTruncated(result.reply)) result = await this.retryOverTcp(result, target, source, base, req.query.questionEnd);
-      }
-      if (result.ok) {
-        observeLatency(this.stats.upstreamLatency, (performance.now() - sent) / 1000);
-        this.health.recordSuccess(target);
-        return { ok: true, reply: result.reply, target };
-      }
-      this.stats.upstreamFailures++;
-      this.stats.upstreamFailuresByReason[result.reason] = (this.stats.upstreamFailuresByReason[result.reason] ?? 0) + 1;
-      if (result.reason === 'source' || result.reason === 'busy' || result.reason === 'closed') {
-        // Not the target's fault: do not count it against the target's health.
-        if (result.reason === 'closed') break;
-        continue;
-      }
-      if (this.health.recordFailure(target)) {
-        this.opts.log?.warn({ target: `${target.ip}:${target.port}`, reason: result.reason }, 'upstream target marked down');
-      }
-    }
-    return { ok: false, loop: false, target: last };
+    new ForwardJob(this, req, usable).next();
+  }
+}
+
+/**
+ * The attempts of one forwarded query, one after another: target order by health, a source address
+ * per attempt, failover on timeout or garbage, a TCP retry when a UDP reply is truncated. It is the
+ * UDP pool's waiter for each of its attempts, so a forwarded query allocates no promise.
+ */
+class ForwardJob implements ExchangeWaiter {
+  private readonly ordered: readonly UpstreamTarget[];
+  private readonly attempts: number;
+  /** Attempts run one after another, so they share one buffer: each writes its own fresh id. */
+  private readonly base: Buffer;
+  private readonly firstSource: number;
+  private attempt = -1;
+  private target: UpstreamTarget | null = null;
+  private source: string | null = null;
+  private sentAt = 0;
+
+  constructor(
+    private readonly f: Forwarder,
+    private readonly req: ForwardRequest,
+    usable: readonly UpstreamTarget[],
+  ) {
+    this.ordered = f.health.order(usable);
+    this.attempts = Math.min(this.ordered.length, f.opts.maxAttempts);
+    this.base = buildUpstreamQuery(req.message, req.query, 0, f.opts.instanceId, f.opts.upstreamUdpSize);
+    this.firstSource = req.sourceIps === null ? 0 : randomIndex(req.sourceIps.length);
   }
 
-  /** A UDP reply came back truncated: ask the same target over TCP (RFC 7766 5). */
-  private async retryOverTcp(udp: ExchangeResult, target: UpstreamTarget, source: string | null, query: Buffer, questionEnd: number): Promise<ExchangeResult> {
-    this.stats.tcpRetries++;
-    const tcp = await tcpExchange(source, target, query, questionEnd, this.opts.timeoutMs);
-    if (tcp.ok) return tcp;
-    // The target answered over UDP; hand the truncated reply on and let the client retry over TCP.
-    this.opts.log?.debug({ target: `${target.ip}:${target.port}`, reason: tcp.reason }, 'TCP retry after TC failed');
-    return udp;
+  /** Starts the next attempt, or reports failure when none is left. */
+  next(): void {
+    const i = ++this.attempt;
+    if (i >= this.attempts) {
+      this.req.failed(false);
+      return;
+    }
+    const target = this.ordered[i]!;
+    const sources = this.req.sourceIps;
+    this.target = target;
+    this.source = sources === null ? null : sources[(this.firstSource + i) % sources.length]!;
+    this.f.health.startAttempt(target);
+    this.f.stats.upstreamQueries++;
+    this.sentAt = performance.now();
+    if (this.req.transport === 'tcp' && this.f.opts.forwardTcpOverTcp) {
+      void tcpExchange(this.source, target, this.base, this.req.query.questionEnd, this.f.opts.timeoutMs).then((r) => this.settle(r));
+    } else {
+      this.f.pool.send(this.source, target, this.base, this.req.query.questionEnd, this);
+    }
+  }
+
+  onReply(reply: Buffer): void {
+    if (!isTruncated(reply)) {
+      this.succeeded(reply);
+      return;
+    }
+    // RFC 7766 5: ask the same target over TCP; if that fails, hand the truncated reply on and let the client retry over TCP.
+    this.f.stats.tcpRetries++;
+    const target = this.target!;
+    void tcpExchange(this.source, target, this.base, this.req.query.questionEnd, this.f.opts.timeoutMs).then((tcp) => {
+      if (tcp.ok) {
+        this.succeeded(tcp.reply);
+        return;
+      }
+      this.f.opts.log?.debug({ target: `${target.ip}:${target.port}`, reason: tcp.reason }, 'TCP retry after TC failed');
+      this.succeeded(reply);
+    });
+  }
+
+  onFailure(reason: ExchangeFailure): void {
+    const target = this.target!;
+    this.f.stats.upstreamFailures++;
+    this.f.stats.upstreamFailuresByReason[reason] = (this.f.stats.upstreamFailuresByReason[reason] ?? 0) + 1;
+    if (reason === 'closed') {
+      this.req.failed(false);
+      return;
+    }
+    // 'source' and 'busy' are not the target's fault: they do not count against its health.
+    if (reason !== 'source' && reason !== 'busy' && this.f.health.recordFailure(target)) {
+      this.f.opts.log?.warn({ target: `${target.ip}:${target.port}`, reason }, 'upstream target marked down');
+    }
+    this.next();
+  }
+
+  private settle(result: ExchangeResult): void {
+    if (result.ok) this.succeeded(result.reply);
+    else this.onFailure(result.reason);
+  }
+
+  private succeeded(reply: Buffer): void {
+    const target = this.target!;
+    observeLatency(this.f.stats.upstreamLatency, (performance.now() - this.sentAt) / 1000);
+    this.f.health.recordSuccess(target);
+    this.req.forwarded(reply, target);
   }
 }

@@ -2,6 +2,7 @@
 import type dgram from 'node:dgram';
 import net from 'node:net';
 import type { Logger } from 'pino';
+import type { SendQueue } from './send-queue.ts';
 import { createUdpSocket, familyOf } from './udp.ts';
 
 export interface ClientInfo {
@@ -10,8 +11,53 @@ export interface ClientInfo {
   readonly transport: 'udp' | 'tcp';
 }
 
-/** Answers one message, at once or later; null means send nothing. Must not throw; a promise must not reject. */
-export type QueryHandler = (msg: Buffer, client: ClientInfo) => Buffer | null | Promise<Buffer | null>;
+/** A query's way back to its client. respond is called once, at once or later; null means send nothing. */
+export interface QueryClient extends ClientInfo {
+  respond(reply: Buffer | null): void;
+}
+
+/** Answers one message through client.respond. */
+export type QueryHandler = (msg: Buffer, client: QueryClient) => void;
+
+/** One UDP query: who asked, and whether it has been answered (a second respond is ignored). */
+class UdpQuery implements QueryClient {
+  private done = false;
+  constructor(
+    private readonly listener: Listener,
+    readonly address: string,
+    readonly port: number,
+  ) {}
+
+  get transport(): 'udp' {
+    return 'udp';
+  }
+
+  respond(reply: Buffer | null): void {
+    if (this.done) return;
+    this.done = true;
+    this.listener.udpAnswered(this, reply);
+  }
+}
+
+/** One query on a TCP connection. */
+class TcpQuery implements QueryClient {
+  private done = false;
+  constructor(
+    private readonly conn: TcpConnection,
+    readonly address: string,
+    readonly port: number,
+  ) {}
+
+  get transport(): 'tcp' {
+    return 'tcp';
+  }
+
+  respond(reply: Buffer | null): void {
+    if (this.done) return;
+    this.done = true;
+    this.conn.answered(reply);
+  }
+}
 
 export interface ListenerOptions {
   readonly port: number;
@@ -23,6 +69,8 @@ export interface ListenerOptions {
   readonly udpRecvBufferBytes: number;
   /** In a cluster worker: the primary holds the sockets and shares them (UDP datagrams and TCP connections spread over the workers). */
   readonly shared: boolean;
+  /** Answers go out through it, in bursts. */
+  readonly sendQueue: SendQueue;
   readonly log?: Logger;
 }
 
@@ -73,55 +121,34 @@ export class Listener {
     return listener;
   }
 
-  private track<T>(work: Promise<T>): Promise<T> {
+  /** Runs the handler for one message; a handler that throws gets the query answered with nothing. */
+  private dispatch(msg: Buffer, query: QueryClient): void {
     this.inFlight++;
-    return work.finally(() => {
-      this.inFlight--;
-      if (this.inFlight === 0 && this.drained !== null) this.drained();
-    });
+    try {
+      this.handler(msg, query);
+    } catch (err) {
+      this.opts.log?.error({ err }, 'query handler failed');
+      query.respond(null);
+    }
   }
 
   private onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.closing) return;
-    const client: ClientInfo = { address: rinfo.address, port: rinfo.port, transport: 'udp' };
-    let result: Buffer | null | Promise<Buffer | null>;
-    try {
-      result = this.handler(msg, client);
-    } catch (err) {
-      this.opts.log?.error({ err }, 'query handler failed');
-      return;
-    }
-    if (!(result instanceof Promise)) {
-      // Answered at once (cache hit, refusal): no promise, no completion callback. An unconnected UDP
-      // send reports failures through the socket's 'error' event, which is logged.
-      if (result !== null) this.sendUdp(result, rinfo);
-      return;
-    }
-    // Counted in flight until the answer is sent, so a draining close() waits for it (one promise per query).
-    this.inFlight++;
-    result.then(
-      (reply) => {
-        if (reply !== null) this.sendUdp(reply, rinfo);
-        this.settled();
-      },
-      (err: unknown) => {
-        this.opts.log?.error({ err }, 'query handler failed');
-        this.settled();
-      },
-    );
+    this.dispatch(msg, new UdpQuery(this, rinfo.address, rinfo.port));
   }
 
-  private settled(): void {
+  /** For UdpQuery: sends the answer (if any) and counts the query out of flight. */
+  udpAnswered(query: UdpQuery, reply: Buffer | null): void {
+    // No callback: a failed send of an answer has no one to tell (an unconnected UDP send to a client
+    // that went away), and a callback would cost a tick per answer. close() flushes the queue first.
+    if (reply !== null) this.opts.sendQueue.send(this.udp, reply, query.port, query.address);
+    this.settled();
+  }
+
+  /** A query has been answered (or dropped): a draining close() waits for the count to reach zero. */
+  settled(): void {
     this.inFlight--;
     if (this.inFlight === 0 && this.drained !== null) this.drained();
-  }
-
-  private sendUdp(reply: Buffer, rinfo: dgram.RemoteInfo): void {
-    try {
-      this.udp.send(reply, rinfo.port, rinfo.address);
-    } catch {
-      // the socket closed while the answer was being prepared (drain timeout)
-    }
   }
 
   private onConnection(socket: net.Socket): void {
@@ -130,49 +157,21 @@ export class Listener {
       return;
     }
     this.connections.add(socket);
-    socket.setNoDelay(true);
-    socket.setTimeout(this.opts.tcpIdleTimeoutMs);
-    let buffered: Buffer = Buffer.alloc(0);
-    let pending = 0;
-    const client: ClientInfo = { address: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, transport: 'tcp' };
-    const answer = (msg: Buffer): void => {
-      pending++;
-      if (pending >= this.opts.tcpMaxPipelined) socket.pause();
-      const work = Promise.resolve(this.handler(msg, client)).then((reply) => {
-        if (reply === null || socket.destroyed || !socket.writable) return;
-        const frame = Buffer.allocUnsafe(2 + reply.length);
-        frame.writeUInt16BE(reply.length, 0);
-        reply.copy(frame, 2);
-        socket.write(frame);
-      });
-      void this.track(work)
-        .catch((err: unknown) => this.opts.log?.error({ err }, 'query handler failed'))
-        .finally(() => {
-          pending--;
-          if (socket.isPaused() && pending < this.opts.tcpMaxPipelined && !this.closing) socket.resume();
-          if (pending === 0 && this.closing) socket.end();
-        });
-    };
-    socket.on('data', (chunk: Buffer) => {
-      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-      while (buffered.length >= 2) {
-        const length = buffered.readUInt16BE(0);
-        if (length > this.opts.tcpMaxQueryBytes) {
-          socket.destroy(); // cannot skip safely without reading it all; a query this large is abuse
-          return;
-        }
-        if (buffered.length < 2 + length) break;
-        const msg = buffered.subarray(2, 2 + length);
-        buffered = buffered.subarray(2 + length);
-        answer(msg);
-      }
-    });
+    const conn = new TcpConnection(this, socket, this.opts);
+    socket.on('data', (chunk: Buffer) => conn.onData(chunk));
     // RFC 7766 6.2.3: close idle connections, but not while answers are still owed.
-    socket.on('timeout', () => {
-      if (pending === 0) socket.end();
-    });
+    socket.on('timeout', () => conn.onIdle());
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.connections.delete(socket));
+  }
+
+  /** For TcpConnection: a framed message to answer. */
+  tcpQuery(conn: TcpConnection, msg: Buffer, address: string, port: number): void {
+    this.dispatch(msg, new TcpQuery(conn, address, port));
+  }
+
+  get isClosing(): boolean {
+    return this.closing;
   }
 
   /** Stops taking queries, lets the ones in flight finish (up to drainTimeoutMs), then closes both sockets. */
@@ -190,6 +189,7 @@ export class Listener {
       });
     }
     for (const socket of this.connections) socket.destroy();
+    this.opts.sendQueue.flush(); // the answers of the last queries are still queued
     await new Promise<void>((resolve) => this.udp.close(() => resolve()));
     await tcpClosed;
   }
@@ -233,4 +233,59 @@ function listenTcp(ip: string, opts: ListenerOptions): Promise<net.Server> {
       resolve(server);
     });
   });
+}
+
+/** One client's TCP connection: length framing, pipelining up to a cap (reading pauses beyond it), answers in the order they are ready. */
+class TcpConnection {
+  private buffered: Buffer = Buffer.alloc(0);
+  private pending = 0;
+  private readonly address: string;
+  private readonly port: number;
+
+  constructor(
+    private readonly listener: Listener,
+    private readonly socket: net.Socket,
+    private readonly opts: ListenerOptions,
+  ) {
+    this.address = socket.remoteAddress ?? '';
+    this.port = socket.remotePort ?? 0;
+    socket.setNoDelay(true);
+    socket.setTimeout(opts.tcpIdleTimeoutMs);
+  }
+
+  onData(chunk: Buffer): void {
+    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+    while (this.buffered.length >= 2) {
+      const length = this.buffered.readUInt16BE(0);
+      if (length > this.opts.tcpMaxQueryBytes) {
+        this.socket.destroy(); // cannot skip safely without reading it all; a query this large is abuse
+        return;
+      }
+      if (this.buffered.length < 2 + length) break;
+      const msg = this.buffered.subarray(2, 2 + length);
+      this.buffered = this.buffered.subarray(2 + length);
+      this.pending++;
+      if (this.pending >= this.opts.tcpMaxPipelined) this.socket.pause();
+      this.listener.tcpQuery(this, msg, this.address, this.port);
+    }
+  }
+
+  onIdle(): void {
+    if (this.pending === 0) this.socket.end();
+  }
+
+  answered(reply: Buffer | null): void {
+    const socket = this.socket;
+    if (reply !== null && !socket.destroyed && socket.writable) {
+      const frame = Buffer.allocUnsafe(2 + reply.length);
+      frame.writeUInt16BE(reply.length, 0);
+      reply.copy(frame, 2);
+      socket.write(frame);
+    }
+    this.pending--;
+    const closing = this.listener.isClosing;
+    if (socket.isPaused() && this.pending < this.opts.tcpMaxPipelined && !closing) socket.resume();
+    if (this.pending === 0 && closing) socket.end();
+    this.listener.settled();
+  }
 }

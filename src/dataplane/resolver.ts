@@ -4,8 +4,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.ts';
 import { cacheKey } from './cache.ts';
 import type { PacketCache } from './cache.ts';
-import type { Forwarder } from './forwarder.ts';
-import type { ClientInfo } from './listeners.ts';
+import type { ForwardRequest, Forwarder } from './forwarder.ts';
+import type { ClientInfo, QueryClient } from './listeners.ts';
 import type { QueryLogWriter } from './query-log.ts';
 import { scanReplyForCache } from './reply-scan.ts';
 import type { TtlLimits } from './reply-scan.ts';
@@ -63,37 +63,35 @@ export class Resolver {
   }
 
   /**
-   * Answers one message that arrived on a listener (counter names its VPC and endpoint). Never throws (a returned promise never
-   * rejects); null means drop. Answers made without waiting (cache hits, refusals, errors) come back
-   * synchronously, so the listener can send them at once: only forwarded queries pay for promises.
+   * Answers one message that arrived on a listener (counter names its VPC and endpoint): client.respond
+   * is called exactly once, at once for answers made here (cache hits, refusals, errors) and when the
+   * answer comes back for a forwarded query; null means drop. Only forwarded queries wait for anything,
+   * and they wait on callbacks, not promises.
    */
-  handle(counter: AnswerCounter, msg: Buffer, client: ClientInfo): Buffer | null | Promise<Buffer | null> {
-    const vpcId = counter.vpcId;
+  handle(counter: AnswerCounter, msg: Buffer, client: QueryClient): void {
     this.stats.queries++;
     const parsed = parseQuery(msg);
     if (parsed.kind === 'drop') {
       this.stats.dropped++;
-      return null;
+      client.respond(null);
+      return;
     }
     if (parsed.kind === 'error') {
       this.opts.log?.debug({ client: client.address, reason: parsed.reason }, 'bad query');
       counter.byRcode[parsed.rcode]!++;
-      return buildErrorResponse(msg, parsed.rcode, parsed.questionEnd, false);
+      client.respond(buildErrorResponse(msg, parsed.rcode, parsed.questionEnd, false));
+      return;
     }
     const query = parsed.query;
-    const routing = this.routing.get(vpcId);
+    const routing = this.routing.get(counter.vpcId);
     const started = routing?.vpc.queryLog !== undefined ? performance.now() : 0;
-    let answer: Answer | Promise<Answer>;
+    let answer: Answer | null;
     try {
-      answer = this.answer(routing, vpcId, msg, query, client);
+      answer = this.answer(routing, counter, msg, query, client, started);
     } catch (err) {
       answer = this.failed(err, msg, query);
     }
-    if (!(answer instanceof Promise)) return this.finish(answer, routing, counter, query, client, started);
-    return answer.then(
-      (a) => this.finish(a, routing, counter, query, client, started),
-      (err: unknown) => this.finish(this.failed(err, msg, query), routing, counter, query, client, started),
-    );
+    if (answer !== null) client.respond(this.finish(answer, routing, counter, query, client, started));
   }
 
   private failed(err: unknown, msg: Buffer, query: ParsedQuery): Answer {
@@ -132,8 +130,16 @@ export class Resolver {
     return answer.reply;
   }
 
-  /** Synchronous up to a cache miss; a forwarded query returns a promise. */
-  private answer(routing: VpcRouting | undefined, vpcId: string, msg: Buffer, query: ParsedQuery, client: ClientInfo): Answer | Promise<Answer> {
+  /** The answer when it can be made at once; null when the query was handed to the forwarder. */
+  private answer(
+    routing: VpcRouting | undefined,
+    counter: AnswerCounter,
+    msg: Buffer,
+    query: ParsedQuery,
+    client: QueryClient,
+    started: number,
+  ): Answer | null {
+    const vpcId = counter.vpcId;
     if (query.edns !== null) {
       const via = viaPath(msg, query);
       if (via.length > 0 && (via.includes(this.opts.instanceIdHex) || via.length >= this.opts.maxHops)) {
@@ -164,42 +170,48 @@ export class Resolver {
       this.stats.overflows++;
       return { reply: this.local(msg, query, RCODE.SERVFAIL), ruleId, upstream: null };
     }
-    return this.forward(routing, route, vpcId, msg, query, client, key, maxSize, ruleId);
-  }
-
-  private async forward(
-    routing: VpcRouting,
-    route: Exclude<Route, { kind: 'none' }>,
-    vpcId: string,
-    msg: Buffer,
-    query: ParsedQuery,
-    client: ClientInfo,
-    key: string,
-    maxSize: number,
-    ruleId: string | null,
-  ): Promise<Answer> {
+    const job = new ForwardedQuery(this, routing, route, counter, msg, query, client, key, maxSize, ruleId, started);
     this.stats.inFlight++;
     if (route.kind === 'rule') this.stats.forwardedByEndpoint[route.rule.endpointId] = (this.stats.forwardedByEndpoint[route.rule.endpointId] ?? 0) + 1;
-    let outcome;
     try {
-      outcome = await this.forwarder.forward({
-        client: msg,
-        query,
-        transport: client.transport,
-        targets: route.kind === 'rule' ? route.rule.targets : route.upstreams,
-        sourceIps: route.kind === 'rule' ? route.rule.sourceIps : null,
-      });
-    } finally {
-      this.stats.inFlight--;
+      this.forwarder.forward(job);
+    } catch (err) {
+      this.completeForward(job, null, null, err);
     }
-    if (!outcome.ok) return { reply: this.local(msg, query, RCODE.SERVFAIL), ruleId, upstream: null };
-    const upstream = outcome.target;
-    // Routing changed while this query was out: its answer may come from the old route, so do not keep it.
-    if (this.cache !== null && this.routing.get(vpcId)?.epoch === routing.epoch) {
-      const verdict = scanReplyForCache(outcome.reply, query.questionEnd, this.opts.ttlLimits);
-      if (verdict.ttl > 0) this.cache.set(key, vpcId, outcome.reply, verdict);
+    return null;
+  }
+
+  /**
+   * Ends a forwarded query, once (later calls are ignored): reply is the upstream's answer, or null when
+   * every attempt failed (SERVFAIL); err is an unexpected failure on the way. For ForwardedQuery only.
+   */
+  completeForward(job: ForwardedQuery, reply: Buffer | null, upstream: UpstreamTarget | null, err?: unknown): void {
+    if (job.done) return;
+    job.done = true;
+    this.stats.inFlight--;
+    const { message: msg, query, vpcId } = job;
+    let answer: Answer;
+    try {
+      if (err !== undefined) answer = this.failed(err, msg, query);
+      else if (reply === null) answer = { reply: this.local(msg, query, RCODE.SERVFAIL), ruleId: job.ruleId, upstream: null };
+      else {
+        // Routing changed while this query was out: its answer may come from the old route, so do not keep it.
+        if (this.cache !== null && this.routing.get(vpcId)?.epoch === job.routing.epoch) {
+          const verdict = scanReplyForCache(reply, query.questionEnd, this.opts.ttlLimits);
+          if (verdict.ttl > 0) this.cache.set(job.key, vpcId, reply, verdict);
+        }
+        answer = { reply: finalizeReply(reply, msg, query, job.maxSize), ruleId: job.ruleId, upstream };
+      }
+    } catch (e) {
+      answer = this.failed(e, msg, query);
     }
-    return { reply: finalizeReply(outcome.reply, msg, query, maxSize), ruleId, upstream };
+    let out: Buffer | null = null;
+    try {
+      out = this.finish(answer, job.routing, job.counter, query, job.client, job.started);
+    } catch (e) {
+      this.opts.log?.error({ err: e }, 'query failed unexpectedly');
+    }
+    job.client.respond(out);
   }
 
   private local(msg: Buffer, query: ParsedQuery, rcode: number): Buffer {
@@ -207,4 +219,40 @@ export class Resolver {
     return buildErrorResponse(msg, rcode, query.questionEnd, query.edns !== null, doBit);
   }
 
+}
+
+/** A query handed to the forwarder: the request it reads and the callbacks it reports to. */
+class ForwardedQuery implements ForwardRequest {
+  done = false;
+  readonly vpcId: string;
+  readonly transport: 'udp' | 'tcp';
+  readonly targets: readonly UpstreamTarget[];
+  readonly sourceIps: readonly string[] | null;
+
+  constructor(
+    private readonly resolver: Resolver,
+    readonly routing: VpcRouting,
+    route: Exclude<Route, { kind: 'none' }>,
+    readonly counter: AnswerCounter,
+    readonly message: Buffer,
+    readonly query: ParsedQuery,
+    readonly client: QueryClient,
+    readonly key: string,
+    readonly maxSize: number,
+    readonly ruleId: string | null,
+    readonly started: number,
+  ) {
+    this.vpcId = counter.vpcId;
+    this.transport = client.transport;
+    this.targets = route.kind === 'rule' ? route.rule.targets : route.upstreams;
+    this.sourceIps = route.kind === 'rule' ? route.rule.sourceIps : null;
+  }
+
+  forwarded(reply: Buffer, target: UpstreamTarget): void {
+    this.resolver.completeForward(this, reply, target);
+  }
+
+  failed(): void {
+    this.resolver.completeForward(this, null, null);
+  }
 }

@@ -1,6 +1,9 @@
 // UDP exchanges with upstreams: a few sockets per source address, random ids, strict reply matching, one deadline sweep.
+// An exchange reports to a waiter object rather than through a promise: a forwarded query is the
+// hottest path of the data plane, and callbacks on one long-lived object cost less than a promise chain.
 import type dgram from 'node:dgram';
 import type { Logger } from 'pino';
+import type { SendQueue } from './send-queue.ts';
 import { createUdpSocket, familyOf } from './udp.ts';
 import { randomIndex, randomQueryId } from './query-id.ts';
 import type { UpstreamTarget } from './types.ts';
@@ -11,13 +14,21 @@ export type ExchangeResult =
   | { readonly ok: true; readonly reply: Buffer }
   | { readonly ok: false; readonly reason: ExchangeFailure; readonly detail?: string };
 
-interface Pending {
-  readonly ip: string;
-  readonly port: number;
-  readonly query: Buffer;
-  readonly questionEnd: number;
-  readonly deadline: number;
-  readonly resolve: (r: ExchangeResult) => void;
+/** Who is told how an exchange ended: exactly one of the two calls, exactly once. Neither may throw. */
+export interface ExchangeWaiter {
+  onReply(reply: Buffer): void;
+  onFailure(reason: ExchangeFailure, detail?: string): void;
+}
+
+class Pending {
+  constructor(
+    readonly ip: string,
+    readonly port: number,
+    readonly query: Buffer,
+    readonly questionEnd: number,
+    readonly deadline: number,
+    readonly waiter: ExchangeWaiter,
+  ) {}
 }
 
 interface UpstreamSocket {
@@ -32,6 +43,8 @@ export interface UdpPoolOptions {
   readonly timeoutMs: number;
   readonly socketsPerSource: number;
   readonly now: () => number; // monotonic ms
+  /** Queries go out through it, in bursts. */
+  readonly sendQueue: SendQueue;
   readonly log?: Logger;
 }
 
@@ -51,38 +64,53 @@ export class UdpUpstreamPool {
     this.sweeper.unref();
   }
 
-  /** Sends query (its id is overwritten) from sourceIp (null: any address) and waits for the matching reply. */
-  exchange(sourceIp: string | null, target: UpstreamTarget, query: Buffer, questionEnd: number): Promise<ExchangeResult> {
-    if (this.closed) return Promise.resolve({ ok: false, reason: 'closed' });
+  /**
+   * Sends query (its id is overwritten) from sourceIp (null: any address) to target; the waiter hears of
+   * the matching reply or of the failure (timeout, send error, no socket for the source, ids exhausted).
+   */
+  send(sourceIp: string | null, target: UpstreamTarget, query: Buffer, questionEnd: number, waiter: ExchangeWaiter): void {
+    if (this.closed) {
+      waiter.onFailure('closed');
+      return;
+    }
     const family = familyOf(sourceIp ?? target.ip);
     const key = sourceIp ?? (family === 6 ? 'any6' : 'any4');
     let entry = this.sources.get(key);
     if (entry === undefined || (!(entry instanceof Promise) && !entry.ok && this.opts.now() - entry.at > SOURCE_RETRY_MS)) {
       entry = this.openSource(key, sourceIp, family);
     }
-    // Sockets already open (the usual case): no extra promise on the way.
-    if (entry instanceof Promise) return entry.then((ready) => this.send(ready, target, query, questionEnd));
-    return this.send(entry, target, query, questionEnd);
+    // Sockets already open (the usual case): sent at once.
+    if (entry instanceof Promise) void entry.then((ready) => this.sendFrom(ready, target, query, questionEnd, waiter));
+    else this.sendFrom(entry, target, query, questionEnd, waiter);
   }
 
-  private send(ready: SourceSockets, target: UpstreamTarget, query: Buffer, questionEnd: number): Promise<ExchangeResult> {
-    if (!ready.ok) return Promise.resolve({ ok: false, reason: 'source', detail: ready.error });
+  private sendFrom(ready: SourceSockets, target: UpstreamTarget, query: Buffer, questionEnd: number, waiter: ExchangeWaiter): void {
+    if (this.closed) {
+      waiter.onFailure('closed');
+      return;
+    }
+    if (!ready.ok) {
+      waiter.onFailure('source', ready.error);
+      return;
+    }
     const sock = ready.sockets[randomIndex(ready.sockets.length)]!;
     let id = -1;
     for (let i = 0; i < ID_TRIES && id < 0; i++) {
       const candidate = randomQueryId();
       if (!sock.pending.has(candidate)) id = candidate;
     }
-    if (id < 0) return Promise.resolve({ ok: false, reason: 'busy' });
+    if (id < 0) {
+      waiter.onFailure('busy');
+      return;
+    }
     query.writeUInt16BE(id, 0);
-    return new Promise<ExchangeResult>((resolve) => {
-      const deadline = this.opts.now() + this.opts.timeoutMs;
-      sock.pending.set(id, { ip: target.ip, port: target.port, query, questionEnd, deadline, resolve });
-      sock.socket.send(query, target.port, target.ip, (err) => {
-        if (err === null || err === undefined) return;
-        if (sock.pending.get(id)?.resolve === resolve) sock.pending.delete(id);
-        resolve({ ok: false, reason: 'network', detail: err.message });
-      });
+    const pending = new Pending(target.ip, target.port, query, questionEnd, this.opts.now() + this.opts.timeoutMs, waiter);
+    sock.pending.set(id, pending);
+    // The callback is how a send error (no route, permission) is learnt at once rather than at the deadline.
+    this.opts.sendQueue.send(sock.socket, query, target.port, target.ip, (err) => {
+      if (err === null || err === undefined || sock.pending.get(id) !== pending) return;
+      sock.pending.delete(id);
+      waiter.onFailure('network', err.message);
     });
   }
 
@@ -134,8 +162,13 @@ export class UdpUpstreamPool {
     }
     sock.pending.delete(id);
     // Right address, port and id but not a reply to our question: a broken server, so fail over now.
-    if (!isResponse(msg) || !questionMatches(msg, p.query, p.questionEnd)) p.resolve({ ok: false, reason: 'garbage' });
-    else p.resolve({ ok: true, reply: msg });
+    try {
+      if (!isResponse(msg) || !questionMatches(msg, p.query, p.questionEnd)) p.waiter.onFailure('garbage');
+      else p.waiter.onReply(msg);
+    } catch (err) {
+      // A waiter must not throw; if one does, it must not take the socket's message handler down with it.
+      this.opts.log?.error({ err }, 'upstream reply handler failed');
+    }
   }
 
   private sweep(): void {
@@ -146,7 +179,11 @@ export class UdpUpstreamPool {
         for (const [id, p] of sock.pending) {
           if (p.deadline > now) break;
           sock.pending.delete(id);
-          p.resolve({ ok: false, reason: 'timeout' });
+          try {
+            p.waiter.onFailure('timeout');
+          } catch (err) {
+            this.opts.log?.error({ err }, 'upstream timeout handler failed');
+          }
         }
       }
     }
@@ -160,8 +197,9 @@ export class UdpUpstreamPool {
     for (const entry of entries) {
       if (!entry.ok) continue;
       for (const sock of entry.sockets) {
-        for (const p of sock.pending.values()) p.resolve({ ok: false, reason: 'closed' });
+        const waiting = [...sock.pending.values()];
         sock.pending.clear();
+        for (const p of waiting) p.waiter.onFailure('closed');
         sock.socket.close();
       }
     }

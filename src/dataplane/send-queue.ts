@@ -1,0 +1,60 @@
+// Outgoing UDP datagrams, sent in bursts: queued while the event loop handles the datagrams that
+// arrived together, and sent back to back once it has (setImmediate runs after the poll phase).
+//
+// Why: on loopback, and on virtual machines in general, most of what a send costs the sender is waking
+// the receiver (an inter-processor interrupt), not copying the bytes. A receiver woken by the first
+// datagram of a burst finds the rest already queued, so a burst pays for one wake-up instead of one per
+// datagram. Measured with a minimal Node forwarder on the 2-core bench machine: 14 -> 10.5 us of CPU
+// per forwarded query (docs/dataplane.md, "Sending in bursts"). The delay is bounded by one turn of the
+// event loop: the datagrams that arrived in one poll (at most 32 per socket in libuv) and their answers.
+import type dgram from 'node:dgram';
+
+export type SendCallback = (err: Error | null) => void;
+
+export class SendQueue {
+  // Parallel arrays, reused from burst to burst: no object per datagram.
+  private readonly sockets: dgram.Socket[] = [];
+  private readonly buffers: Buffer[] = [];
+  private readonly ports: number[] = [];
+  private readonly addresses: string[] = [];
+  private readonly callbacks: (SendCallback | undefined)[] = [];
+  private scheduled = false;
+  private readonly flushSoon = (): void => this.flush();
+
+  /**
+   * Queues one datagram. callback (optional) hears of a send error, as dgram's would; without it a
+   * failed send is not reported (as with dgram).
+   */
+  send(socket: dgram.Socket, buffer: Buffer, port: number, address: string, callback?: SendCallback): void {
+    this.sockets.push(socket);
+    this.buffers.push(buffer);
+    this.ports.push(port);
+    this.addresses.push(address);
+    this.callbacks.push(callback);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushSoon);
+    }
+  }
+
+  /** Sends everything queued now (also called before a socket closes, so that nothing queued is lost). */
+  flush(): void {
+    this.scheduled = false;
+    // Re-read the length: a callback told of a failed send may queue the next attempt during the loop.
+    for (let i = 0; i < this.sockets.length; i++) {
+      const callback = this.callbacks[i];
+      try {
+        if (callback === undefined) this.sockets[i]!.send(this.buffers[i]!, this.ports[i], this.addresses[i]);
+        else this.sockets[i]!.send(this.buffers[i]!, this.ports[i], this.addresses[i], callback);
+      } catch (err) {
+        // The socket closed while the datagram waited.
+        callback?.(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    this.sockets.length = 0;
+    this.buffers.length = 0;
+    this.ports.length = 0;
+    this.addresses.length = 0;
+    this.callbacks.length = 0;
+  }
+}
