@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.ts';
-import { cacheKey } from './cache.ts';
+import { cacheFlags } from './cache.ts';
 import type { PacketCache } from './cache.ts';
 import type { ForwardRequest, Forwarder } from './forwarder.ts';
 import type { ClientInfo, QueryClient } from './listeners.ts';
@@ -157,9 +157,9 @@ export class Resolver {
     }
     const maxSize = clientMaxSize(query, client.transport);
     const dnssecOk = query.edns !== null && (query.edns.flags & DO_BIT) !== 0;
-    const key = cacheKey(vpcId, query.qname, query.qtype, query.qclass, dnssecOk, checkingDisabled(query.flags));
+    const flags = cacheFlags(dnssecOk, checkingDisabled(query.flags));
     if (this.cache !== null) {
-      const hit = this.cache.get(key);
+      const hit = this.cache.get(vpcId, query.qname, query.qtype, query.qclass, flags);
       if (hit !== undefined) {
         this.stats.cacheHits++;
         return { reply: finalizeReply(hit, msg, query, maxSize), ruleId, upstream: 'cache' };
@@ -170,7 +170,7 @@ export class Resolver {
       this.stats.overflows++;
       return { reply: this.local(msg, query, RCODE.SERVFAIL), ruleId, upstream: null };
     }
-    const job = new ForwardedQuery(this, routing, route, counter, msg, query, client, key, maxSize, ruleId, started);
+    const job = new ForwardedQuery(this, routing, route, counter, msg, query, client, flags, maxSize, ruleId, started);
     this.stats.inFlight++;
     if (route.kind === 'rule') this.stats.forwardedByEndpoint[route.rule.endpointId] = (this.stats.forwardedByEndpoint[route.rule.endpointId] ?? 0) + 1;
     try {
@@ -198,7 +198,7 @@ export class Resolver {
         // Routing changed while this query was out: its answer may come from the old route, so do not keep it.
         if (this.cache !== null && this.routing.get(vpcId)?.epoch === job.routing.epoch) {
           const verdict = scanReplyForCache(reply, query.questionEnd, this.opts.ttlLimits);
-          if (verdict.ttl > 0) this.cache.set(job.key, vpcId, reply, verdict);
+          if (verdict.ttl > 0) this.cache.set(vpcId, query.qname, query.qtype, query.qclass, job.cacheFlags, reply, verdict);
         }
         answer = { reply: finalizeReply(reply, msg, query, job.maxSize), ruleId: job.ruleId, upstream };
       }
@@ -237,7 +237,7 @@ class ForwardedQuery implements ForwardRequest {
     readonly message: Buffer,
     readonly query: ParsedQuery,
     readonly client: QueryClient,
-    readonly key: string,
+    readonly cacheFlags: number,
     readonly maxSize: number,
     readonly ruleId: string | null,
     readonly started: number,
