@@ -1,7 +1,8 @@
 // The Store over Kysely: one implementation of the repositories for SQLite and PostgreSQL.
 import { makeIdentityRepos } from './identity-repos.ts';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { guarded, num, precompiled, type Db, type Dialect } from './sql-util.ts';
+import { guarded, num, precompiled, runDirectly, type Db, type Dialect } from './sql-util.ts';
+import type { SqliteStatements } from './sqlite-statements.ts';
 import { makeRuleRepos } from './rule-repos.ts';
 import { ipToInt } from '../domain/ipam.ts';
 import type { Status } from '../domain/status.ts';
@@ -175,6 +176,19 @@ const hot = {
     db.updateTable('endpoint_addresses').set({ status, error_info: errorInfo, updated_at: now }).where('id', '=', id).where('status', '=', expected),
   ),
   addressDelete: precompiled((db, id: string) => db.deleteFrom('endpoint_addresses').where('id', '=', id)),
+  // The reconciler's pass, over lists of ids (compiled once per list length).
+  endpointsByIds: precompiled((db, ids: string[]) => db.selectFrom('endpoints').selectAll().where('id', 'in', ids).orderBy('id')),
+  endpointsByIdsForUpdate: precompiled((db, ids: string[]) => db.selectFrom('endpoints').selectAll().where('id', 'in', ids).orderBy('id').forUpdate()),
+  endpointsTransition: precompiled((db, ids: string[], from: Status, to: Status, now: number) =>
+    db.updateTable('endpoints').set({ status: to, updated_at: now }).where('id', 'in', ids).where('status', '=', from).returning('id'),
+  ),
+  addressesOfEndpoints: precompiled((db, endpointIds: string[]) =>
+    db.selectFrom('endpoint_addresses').selectAll().where('endpoint_id', 'in', endpointIds).orderBy('endpoint_id').orderBy('created_at').orderBy('id'),
+  ),
+  addressesSetStatusFrom: precompiled((db, ids: string[], status: Status, errorInfo: string | null, now: number, expected: Status) =>
+    db.updateTable('endpoint_addresses').set({ status, error_info: errorInfo, updated_at: now }).where('id', 'in', ids).where('status', '=', expected).returning('id'),
+  ),
+  addressesDelete: precompiled((db, ids: string[]) => db.deleteFrom('endpoint_addresses').where('id', 'in', ids)),
 };
 
 const affected = (r: { numAffectedRows?: bigint }): number => Number(r.numAffectedRows ?? 0n);
@@ -354,8 +368,7 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
     async getByIdsForUpdate(ids) {
       if (ids.length === 0) return [];
       // Sorted, so that two transactions locking the same endpoints cannot deadlock.
-      const q = db.selectFrom('endpoints').selectAll().where('id', 'in', [...ids]).orderBy('id');
-      return (await (pg ? q.forUpdate() : q).execute()).map(toEndpoint);
+      return (await (pg ? hot.endpointsByIdsForUpdate : hot.endpointsByIds)(db, dialect, [...ids])).rows.map(toEndpoint);
     },
     async find(projectId, filter, page) {
       let where = db.selectFrom('endpoints as e').where('e.project_id', '=', projectId);
@@ -388,7 +401,7 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
     },
     async transitionMany(ids, from, to, now) {
       if (ids.length === 0) return new Set();
-      const rows = await db.updateTable('endpoints').set({ status: to, updated_at: now }).where('id', 'in', [...ids]).where('status', '=', from).returning('id').execute();
+      const { rows } = await hot.endpointsTransition(db, dialect, [...ids], from, to, now);
       return new Set(rows.map((r) => r.id));
     },
     async delete(id) {
@@ -448,15 +461,7 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
     },
     async listByEndpoints(endpointIds) {
       if (endpointIds.length === 0) return [];
-      const rows = await db
-        .selectFrom('endpoint_addresses')
-        .selectAll()
-        .where('endpoint_id', 'in', [...endpointIds])
-        .orderBy('endpoint_id')
-        .orderBy('created_at')
-        .orderBy('id')
-        .execute();
-      return rows.map(toAddress);
+      return (await hot.addressesOfEndpoints(db, dialect, [...endpointIds])).rows.map(toAddress);
     },
     async listViewsByEndpoint(projectId, endpointId) {
       const { rows } = await hot.addressViewsOfEndpoint(db, dialect, projectId, endpointId);
@@ -490,13 +495,7 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
     },
     async setStatusMany(ids, patch, expected) {
       if (ids.length === 0) return new Set();
-      const rows = await db
-        .updateTable('endpoint_addresses')
-        .set({ status: patch.status, error_info: patch.errorInfo, updated_at: patch.updatedAt })
-        .where('id', 'in', [...ids])
-        .where('status', '=', expected)
-        .returning('id')
-        .execute();
+      const { rows } = await hot.addressesSetStatusFrom(db, dialect, [...ids], patch.status, patch.errorInfo, patch.updatedAt, expected);
       return new Set(rows.map((r) => r.id));
     },
     async markEndpointDeleting(endpointId, now) {
@@ -506,7 +505,7 @@ function makeRepos(db: Db, dialect: Dialect): Repos {
       await hot.addressDelete(db, dialect, id);
     },
     async deleteMany(ids) {
-      if (ids.length > 0) await db.deleteFrom('endpoint_addresses').where('id', 'in', [...ids]).execute();
+      if (ids.length > 0) await hot.addressesDelete(db, dialect, [...ids]);
     },
     async findPending(limit) {
       const rows = await db.selectFrom('endpoint_addresses').selectAll().where(isPendingSql).orderBy('updated_at').limit(limit).execute();
@@ -579,13 +578,31 @@ function lazily(make: { [K in keyof Repos]: () => Repos[K] }): Repos {
   return repos;
 }
 
-/** Wraps a migrated Kysely instance as a Store. */
-export function createSqlStore(db: Kysely<Database>, dialect: Dialect): Store {
+/**
+ * Wraps a migrated Kysely instance as a Store. On SQLite, given the connection's statements, precompiled queries run
+ * on them directly instead of through Kysely's executor: in a transaction, which holds the one connection; outside,
+ * only while no transaction is open (else a read could see, or a write join, another request's uncommitted work),
+ * which a synchronous statement cannot change while it runs; otherwise they wait their turn through Kysely.
+ */
+export function createSqlStore(db: Kysely<Database>, dialect: Dialect, sqlite?: SqliteStatements): Store {
   const repos = makeRepos(db, dialect);
+  /** Transactions asked for and not yet settled (from before BEGIN until after COMMIT or ROLLBACK). */
+  let open = 0;
+  if (sqlite) runDirectly(db, (text, parameters) => (open === 0 ? sqlite.run(text, parameters) : undefined));
   return {
     ...repos,
     dialect,
-    transaction: (fn) => db.transaction().execute((trx) => fn(makeRepos(trx, dialect))),
+    async transaction(fn) {
+      open++;
+      try {
+        return await db.transaction().execute((trx) => {
+          if (sqlite) runDirectly(trx, (text, parameters) => sqlite.run(text, parameters));
+          return fn(makeRepos(trx, dialect));
+        });
+      } finally {
+        open--;
+      }
+    },
     async ping() {
       await sql`select 1`.execute(db);
     },
