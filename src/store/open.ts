@@ -6,6 +6,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations.ts';
 import type { Database } from './schema.ts';
+import { withPreparedStatements } from './pg-prepared.ts';
 import { createSqlStore } from './sql-store.ts';
 import { SqliteStatements } from './sqlite-statements.ts';
 import type { Store } from './types.ts';
@@ -64,7 +65,7 @@ async function openPostgres(url: string, opts: OpenStoreOptions): Promise<Store>
     }
   }
   if (opts.pgAsyncCommit) pool.on('connect', (client) => void client.query('set synchronous_commit to off'));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }) });
   // Tables land in the connection's current schema (search_path, which a URL may set with
   // ?options=-c search_path=...); the migration bookkeeping must live in that same schema.
   const current = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);

@@ -1,6 +1,7 @@
 // Helpers shared by the Kysely repositories: driver error translation, value conversion, precompiled queries.
 import type { Compilable, CompiledQuery, Kysely, QueryResult, Transaction } from 'kysely';
 import type { Database } from './schema.ts';
+import { registerPreparedText } from './pg-prepared.ts';
 import { ConstraintViolation } from './types.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -86,17 +87,19 @@ const MAX_CACHED_LIST = 64;
  * text does not depend on the arguments. An array argument (non-empty) becomes an array of placeholders, for
  * `where(col, 'in', ids)`: the SQL then depends on its length, so it is compiled once per length (up to
  * MAX_CACHED_LIST). Queries whose shape varies otherwise (optional filters) are built per call instead. The
- * compiled form depends on the dialect only, so a store and its transactions share it.
+ * compiled form depends on the dialect only, so a store and its transactions share it. On PostgreSQL each cached
+ * form runs as a named prepared statement (pg-prepared.ts).
  */
 export function precompiled<A extends unknown[], O>(build: (db: Db, ...args: A) => Compilable<O>): Precompiled<A, O> {
   const cache = new Map<string, CompiledQuery<O>>();
-  const compile = (db: Db, args: A): CompiledQuery<O> => {
+  const compile = (db: Db, args: A, cacheable: boolean): CompiledQuery<O> => {
     const placeholders = args.map((a, i) => {
       if (!Array.isArray(a)) return new Placeholder(i);
       if (a.length === 0) throw new Error('precompiled query given an empty list');
       return a.map((_, j) => new Placeholder(i, j));
     });
     const compiled = build(db, ...(placeholders as A)).compile();
+    if (cacheable) registerPreparedText(compiled.sql);
     const used = new Set(compiled.parameters.flatMap((p) => (p instanceof Placeholder ? [p.index] : [])));
     if (used.size !== args.length) throw new Error(`precompiled query does not use each of its ${args.length} arguments as a value: ${compiled.sql}`);
     return compiled;
@@ -111,7 +114,7 @@ export function precompiled<A extends unknown[], O>(build: (db: Db, ...args: A) 
     }
     let compiled = cache.get(key);
     if (!compiled) {
-      compiled = compile(db, args);
+      compiled = compile(db, args, cacheable);
       if (cacheable) cache.set(key, compiled);
     }
     const parameters = compiled.parameters.map((p) =>
