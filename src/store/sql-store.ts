@@ -545,50 +545,58 @@ const addressMethods: AddressRepo & ThisType<RepoContext> = {
   },
 };
 
-function makeRepos(db: Db, dialect: Dialect): Repos {
-  const ctx: RepoContext = { db, dialect, pg: dialect === 'postgres' };
-  const ruleRepos = once(() => makeRuleRepos(db, dialect));
-  const identityRepos = once(() => makeIdentityRepos(db, guarded));
-  return lazily({
-    projects: () => repo(projectMethods, ctx),
-    tokens: () => repo(tokenMethods, ctx),
-    vpcs: () => repo(vpcMethods, ctx),
-    subnets: () => repo(subnetMethods, ctx),
-    endpoints: () => repo(endpointMethods, ctx),
-    addresses: () => repo(addressMethods, ctx),
-    rules: () => ruleRepos().rules,
-    associations: () => ruleRepos().associations,
-    queryLogs: () => ruleRepos().queryLogs,
-    users: () => identityRepos().users,
-    accessKeys: () => identityRepos().accessKeys,
-    settings: () => identityRepos().settings,
-    projectAdmin: () => identityRepos().projectAdmin,
-  });
+/** A set of repositories: what they run on, and the rule and identity repositories once one of them is used. */
+interface RepoSet {
+  readonly [CONTEXT]: RepoContext;
+  [RULES]?: ReturnType<typeof makeRuleRepos>;
+  [IDENTITY]?: ReturnType<typeof makeIdentityRepos>;
 }
+const CONTEXT = Symbol('context');
+const RULES = Symbol('rules');
+const IDENTITY = Symbol('identity');
 
-const once = <T>(make: () => T): (() => T) => {
-  let value: T | undefined;
-  return () => (value ??= make());
+const ruleRepos = (set: RepoSet) => (set[RULES] ??= makeRuleRepos(set[CONTEXT].db, set[CONTEXT].dialect));
+const identityRepos = (set: RepoSet) => (set[IDENTITY] ??= makeIdentityRepos(set[CONTEXT].db, guarded));
+
+const MAKERS: { [K in keyof Repos]: (set: RepoSet) => Repos[K] } = {
+  projects: (set) => repo(projectMethods, set[CONTEXT]),
+  tokens: (set) => repo(tokenMethods, set[CONTEXT]),
+  vpcs: (set) => repo(vpcMethods, set[CONTEXT]),
+  subnets: (set) => repo(subnetMethods, set[CONTEXT]),
+  endpoints: (set) => repo(endpointMethods, set[CONTEXT]),
+  addresses: (set) => repo(addressMethods, set[CONTEXT]),
+  rules: (set) => ruleRepos(set).rules,
+  associations: (set) => ruleRepos(set).associations,
+  queryLogs: (set) => ruleRepos(set).queryLogs,
+  users: (set) => identityRepos(set).users,
+  accessKeys: (set) => identityRepos(set).accessKeys,
+  settings: (set) => identityRepos(set).settings,
+  projectAdmin: (set) => identityRepos(set).projectAdmin,
 };
 
 /**
- * Repositories built on first use. Every transaction gets its own set, bound to its connection, and uses two
- * or three of them: building all fourteen (some hundred closures) cost more than a query of the transaction.
+ * Repositories built on first use. Every transaction gets its own set, bound to its connection, and uses two or three
+ * of them: building all fourteen cost more than a query of the transaction. The getters are made once, here, and
+ * each replaces itself with the repository it built.
  */
-function lazily(make: { [K in keyof Repos]: () => Repos[K] }): Repos {
-  const repos = {} as Repos;
-  for (const key of Object.keys(make) as Array<keyof Repos>) {
-    Object.defineProperty(repos, key, {
+const LAZY: PropertyDescriptorMap = Object.fromEntries(
+  (Object.keys(MAKERS) as Array<keyof Repos>).map((key) => [
+    key,
+    {
       enumerable: true,
       configurable: true,
-      get() {
-        const value = make[key]();
-        Object.defineProperty(repos, key, { value, enumerable: true });
+      get(this: RepoSet) {
+        const value = MAKERS[key](this);
+        Object.defineProperty(this, key, { value, enumerable: true });
         return value;
       },
-    });
-  }
-  return repos;
+    },
+  ]),
+);
+
+function makeRepos(db: Db, dialect: Dialect): Repos {
+  const set: RepoSet = { [CONTEXT]: { db, dialect, pg: dialect === 'postgres' } };
+  return Object.defineProperties(set, LAZY) as unknown as Repos;
 }
 
 /**
