@@ -545,58 +545,44 @@ const addressMethods: AddressRepo & ThisType<RepoContext> = {
   },
 };
 
-/** A set of repositories: what they run on, and the rule and identity repositories once one of them is used. */
-interface RepoSet {
-  readonly [CONTEXT]: RepoContext;
-  [RULES]?: ReturnType<typeof makeRuleRepos>;
-  [IDENTITY]?: ReturnType<typeof makeIdentityRepos>;
-}
-const CONTEXT = Symbol('context');
-const RULES = Symbol('rules');
-const IDENTITY = Symbol('identity');
-
-const ruleRepos = (set: RepoSet) => (set[RULES] ??= makeRuleRepos(set[CONTEXT].db, set[CONTEXT].dialect));
-const identityRepos = (set: RepoSet) => (set[IDENTITY] ??= makeIdentityRepos(set[CONTEXT].db, guarded));
-
-const MAKERS: { [K in keyof Repos]: (set: RepoSet) => Repos[K] } = {
-  projects: (set) => repo(projectMethods, set[CONTEXT]),
-  tokens: (set) => repo(tokenMethods, set[CONTEXT]),
-  vpcs: (set) => repo(vpcMethods, set[CONTEXT]),
-  subnets: (set) => repo(subnetMethods, set[CONTEXT]),
-  endpoints: (set) => repo(endpointMethods, set[CONTEXT]),
-  addresses: (set) => repo(addressMethods, set[CONTEXT]),
-  rules: (set) => ruleRepos(set).rules,
-  associations: (set) => ruleRepos(set).associations,
-  queryLogs: (set) => ruleRepos(set).queryLogs,
-  users: (set) => identityRepos(set).users,
-  accessKeys: (set) => identityRepos(set).accessKeys,
-  settings: (set) => identityRepos(set).settings,
-  projectAdmin: (set) => identityRepos(set).projectAdmin,
-};
-
 /**
- * Repositories built on first use. Every transaction gets its own set, bound to its connection, and uses two or three
- * of them: building all fourteen cost more than a query of the transaction. The getters are made once, here, and
- * each replaces itself with the repository it built.
+ * Every transaction gets its own repositories, bound to its connection. The six the API and the reconciler use are
+ * made at once (an object each, whose prototype holds the methods); the rule and identity repositories, which a
+ * transaction rarely uses and which cost more to build, on first use.
  */
-const LAZY: PropertyDescriptorMap = Object.fromEntries(
-  (Object.keys(MAKERS) as Array<keyof Repos>).map((key) => [
-    key,
-    {
-      enumerable: true,
-      configurable: true,
-      get(this: RepoSet) {
-        const value = MAKERS[key](this);
-        Object.defineProperty(this, key, { value, enumerable: true });
-        return value;
-      },
-    },
-  ]),
-);
-
 function makeRepos(db: Db, dialect: Dialect): Repos {
-  const set: RepoSet = { [CONTEXT]: { db, dialect, pg: dialect === 'postgres' } };
-  return Object.defineProperties(set, LAZY) as unknown as Repos;
+  const ctx: RepoContext = { db, dialect, pg: dialect === 'postgres' };
+  let rules: ReturnType<typeof makeRuleRepos> | undefined;
+  let identity: ReturnType<typeof makeIdentityRepos> | undefined;
+  return {
+    projects: repo(projectMethods, ctx),
+    tokens: repo(tokenMethods, ctx),
+    vpcs: repo(vpcMethods, ctx),
+    subnets: repo(subnetMethods, ctx),
+    endpoints: repo(endpointMethods, ctx),
+    addresses: repo(addressMethods, ctx),
+    get rules() {
+      return (rules ??= makeRuleRepos(db, dialect)).rules;
+    },
+    get associations() {
+      return (rules ??= makeRuleRepos(db, dialect)).associations;
+    },
+    get queryLogs() {
+      return (rules ??= makeRuleRepos(db, dialect)).queryLogs;
+    },
+    get users() {
+      return (identity ??= makeIdentityRepos(db, guarded)).users;
+    },
+    get accessKeys() {
+      return (identity ??= makeIdentityRepos(db, guarded)).accessKeys;
+    },
+    get settings() {
+      return (identity ??= makeIdentityRepos(db, guarded)).settings;
+    },
+    get projectAdmin() {
+      return (identity ??= makeIdentityRepos(db, guarded)).projectAdmin;
+    },
+  };
 }
 
 /**
