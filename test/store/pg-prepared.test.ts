@@ -12,7 +12,7 @@ describe('withPreparedStatements', { skip: PG_URL ? false : PG_SKIP_MESSAGE }, (
   });
   after(() => pool.end());
 
-  it('runs a registered text by name, prepared once per connection, with each call\'s values', async () => {
+  it('runs a registered text by name, parsed once per connection, planned with each call\'s values', async () => {
     const text = 'select $1::int + $2::int as "sum" /* pg-prepared test */';
     registerPreparedText(text);
     const client = await withPreparedStatements(pool).connect();
@@ -24,6 +24,8 @@ describe('withPreparedStatements', { skip: PG_URL ? false : PG_SKIP_MESSAGE }, (
       assert.equal(prepared.filter((p) => p.statement === text).length, 1, 'prepared once, under one name');
       assert.match(prepared.find((p) => p.statement === text)!.name, /^vpcdns_\d+$/);
       assert.deepEqual((await query('select $1::text as "t"', ['not registered'])).rows, [{ t: 'not registered' }]);
+      // Planned with each call's values: a generic plan made while a table was small would outlive its growth.
+      assert.deepEqual((await query('show plan_cache_mode')).rows, [{ plan_cache_mode: 'force_custom_plan' }]);
       assert.equal(prepared.some((p) => p.statement.includes('not registered')), false, 'other queries are not prepared');
     } finally {
       client.release();
