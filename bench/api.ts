@@ -235,7 +235,7 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', ceiling: number): Prom
       lines.push(`    API requests/s during cycles vs trivial Fastify route: ${((r.requests / r.seconds / ceiling) * 100).toFixed(1)}% (ratio ${(r.requests / r.seconds / ceiling).toFixed(3)})`);
     }
     const listFirst = await timeRequests(c, '/v2.1/endpoints?direction=outbound&limit=500', 50);
-    const listPage = await timeRequests(c, `/v2.1/endpoints?direction=outbound&limit=10&offset=${STORED - 20}`, 200);
+    const listPage = await timeRequests(c, `/v2.1/endpoints?direction=outbound&limit=10&offset=${Math.max(0, STORED - 20)}`, 200);
     const show = await timeRequests(c, `/v2.1/endpoints/${cycleEps[0]}`, 500);
     lines.push(`${kind}: list endpoints limit=500 of ${STORED}: p50 ${ms(pct(listFirst, 50))} p99 ${ms(pct(listFirst, 99))}`);
     lines.push(`${kind}: list endpoints limit=10 offset=${STORED - 20}: p50 ${ms(pct(listPage, 50))} p99 ${ms(pct(listPage, 99))}`);

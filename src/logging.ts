@@ -32,8 +32,18 @@ export function loggerOptions(level: string): LoggerOptions {
   return { level, redact: { paths: REDACT, censor: '[redacted]' } };
 }
 
-/** `pretty` writes human-readable lines to stderr; `destination` (tests) receives the JSON lines. */
-export function makeLogger(o: { level: string; pretty?: boolean; destination?: DestinationStream }): Logger {
+/**
+ * `pretty` writes human-readable lines to stderr; `destination` (tests) receives the JSON lines. `buffered` (the
+ * server) writes to stdout without blocking: lines logged while a write is in flight go out together in the next one,
+ * so a busy server makes one write per batch instead of one per request line; what is still buffered is written
+ * synchronously when the process exits.
+ */
+export function makeLogger(o: { level: string; pretty?: boolean; destination?: DestinationStream; buffered?: boolean }): Logger {
   const options = { ...loggerOptions(o.level), ...(o.pretty ? { transport: { target: 'pino-pretty', options: { destination: 2 } } } : {}) };
-  return o.destination ? pino(options, o.destination) : pino(options);
+  if (o.destination) return pino(options, o.destination);
+  if (o.buffered && !o.pretty) return pino(options, pino.destination({ dest: 1, sync: false, minLength: 0, maxLength: MAX_BUFFERED_LOG }));
+  return pino(options);
 }
+
+/** Bytes of log lines held while stdout does not keep up; beyond it lines are dropped rather than memory grown. */
+const MAX_BUFFERED_LOG = 64 * 1024 * 1024;

@@ -18,7 +18,7 @@ import { createSystem, type System } from './system.ts';
 
 export async function serve(cli: CliSettings): Promise<System> {
   const config = loadConfig(cli);
-  const log = makeLogger({ level: config.logLevel, pretty: config.logPretty });
+  const log = makeLogger({ level: config.logLevel, pretty: config.logPretty, buffered: true });
   const store = await openStore(config.db);
   const reconcilerStore = store.dialect === 'postgres' ? await openStore(config.db, { pgPoolSize: 2, pgAsyncCommit: true }) : undefined;
   const secretKey = await loadSecretKey(config.auth, store);

@@ -68,14 +68,28 @@ async function buildTypedApp(deps: AppDeps) {
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks that do not wait for anything take `done` rather than return a promise: one fewer promise and turn of the
+  // microtask queue each, on every request.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      { method: request.method, route: request.routeOptions.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100, project: request.principal?.projectId },
+  // The request line holds only these scalar fields, never a header or a body, so it skips the redaction every other
+  // line goes through (src/logging.ts), which cost more than the rest of the line; reqId is what request.log binds.
+  const requestLog = deps.log ? deps.log.child({}, { redact: { paths: [], censor: '' } }) : null;
+  app.addHook('onResponse', (request, reply, done) => {
+    requestLog?.info(
+      {
+        reqId: request.id,
+        method: request.method,
+        route: request.routeOptions.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+        project: request.principal?.projectId,
+      },
       'request',
     );
+    done();
   });
   registerErrorHandling(app, bodyLimit);
   registerJsonParser(app);

@@ -1,5 +1,5 @@
 // Bearer tokens: generation (256 random bits, URL-safe) and the digest that is stored instead of the token.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, hash, randomBytes } from 'node:crypto';
 
 export const TOKEN_BYTES = 32;
 
@@ -14,5 +14,9 @@ export function newToken(): string {
  * lookup by digest an indexed equality match.
  */
 export function tokenDigest(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return sha256Hex(token);
 }
+
+// Every request that carries a token hashes it: one call and no Hash object where Node has crypto.hash (20.12+).
+const sha256Hex: (text: string) => string =
+  typeof hash === 'function' ? (text) => hash('sha256', text, 'hex') : (text) => createHash('sha256').update(text, 'utf8').digest('hex');

@@ -6,7 +6,9 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations.ts';
 import type { Database } from './schema.ts';
+import { withPreparedStatements } from './pg-prepared.ts';
 import { createSqlStore } from './sql-store.ts';
+import { SqliteStatements } from './sqlite-statements.ts';
 import type { Store } from './types.ts';
 
 export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);
@@ -35,35 +37,10 @@ async function openSqlite(path: string): Promise<Store> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const statements = new SqliteStatements(sqlite);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
   await migrate(db);
-  return createSqlStore(db, 'sqlite');
-}
-
-/**
- * Kysely prepares every query anew; preparing costs as much as running a small query, so prepared
- * statements are kept per SQL text (bounded). Kysely runs one query at a time on this connection and
- * never iterates a statement while another runs, so reusing one is safe.
- */
-function withStatementCache(db: BetterSqlite3.Database, max = 512): BetterSqlite3.Database {
-  const cache = new Map<string, BetterSqlite3.Statement>();
-  return new Proxy(db, {
-    get(target, prop, receiver) {
-      if (prop !== 'prepare') {
-        const v = Reflect.get(target, prop, receiver);
-        return typeof v === 'function' ? v.bind(target) : v;
-      }
-      return (source: string) => {
-        let stmt = cache.get(source);
-        if (!stmt) {
-          stmt = target.prepare(source);
-          if (cache.size >= max) cache.delete(cache.keys().next().value!);
-          cache.set(source, stmt);
-        }
-        return stmt;
-      };
-    },
-  });
+  return createSqlStore(db, 'sqlite', statements);
 }
 
 const int8AsNumber = (oid: number, format?: unknown) =>
@@ -88,7 +65,7 @@ async function openPostgres(url: string, opts: OpenStoreOptions): Promise<Store>
     }
   }
   if (opts.pgAsyncCommit) pool.on('connect', (client) => void client.query('set synchronous_commit to off'));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }) });
   // Tables land in the connection's current schema (search_path, which a URL may set with
   // ?options=-c search_path=...); the migration bookkeeping must live in that same schema.
   const current = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);

@@ -30,6 +30,7 @@ const toAssociation = (r: Selectable<ResolverRuleVpcsTable>): AssociationRecord 
 
 /** Run by the reconciler after each change of an endpoint's addresses (sql-util.ts: precompiled). */
 const rulesOfEndpoint = precompiled((db, endpointId: string) => db.selectFrom('resolver_rules').selectAll().where('endpoint_id', '=', endpointId).orderBy('created_at'));
+const endpointsWithRules = precompiled((db, endpointIds: string[]) => db.selectFrom('resolver_rules').select('endpoint_id').distinct().where('endpoint_id', 'in', endpointIds));
 
 export function makeRuleRepos(db: Db, dialect: Dialect): { rules: RuleRepo; associations: AssociationRepo; queryLogs: QueryLogRepo } {
   const pg = dialect === 'postgres';
@@ -132,7 +133,7 @@ export function makeRuleRepos(db: Db, dialect: Dialect): { rules: RuleRepo; asso
     },
     async endpointsWithRules(endpointIds) {
       if (endpointIds.length === 0) return new Set();
-      const rows = await db.selectFrom('resolver_rules').select('endpoint_id').distinct().where('endpoint_id', 'in', [...endpointIds]).execute();
+      const { rows } = await endpointsWithRules(db, dialect, [...endpointIds]);
       return new Set(rows.map((r) => r.endpoint_id));
     },
     async findPending(limit) {

@@ -1,7 +1,8 @@
 // The Store over Kysely: one implementation of the repositories for SQLite and PostgreSQL.
 import { makeIdentityRepos } from './identity-repos.ts';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { guarded, num, precompiled, type Db, type Dialect } from './sql-util.ts';
+import { guarded, num, precompiled, runDirectly, type Db, type Dialect } from './sql-util.ts';
+import type { SqliteStatements } from './sqlite-statements.ts';
 import { makeRuleRepos } from './rule-repos.ts';
 import { ipToInt } from '../domain/ipam.ts';
 import type { Status } from '../domain/status.ts';
@@ -175,417 +176,440 @@ const hot = {
     db.updateTable('endpoint_addresses').set({ status, error_info: errorInfo, updated_at: now }).where('id', '=', id).where('status', '=', expected),
   ),
   addressDelete: precompiled((db, id: string) => db.deleteFrom('endpoint_addresses').where('id', '=', id)),
+  // The reconciler's pass, over lists of ids (compiled once per list length).
+  endpointsByIds: precompiled((db, ids: string[]) => db.selectFrom('endpoints').selectAll().where('id', 'in', ids).orderBy('id')),
+  endpointsByIdsForUpdate: precompiled((db, ids: string[]) => db.selectFrom('endpoints').selectAll().where('id', 'in', ids).orderBy('id').forUpdate()),
+  endpointsTransition: precompiled((db, ids: string[], from: Status, to: Status, now: number) =>
+    db.updateTable('endpoints').set({ status: to, updated_at: now }).where('id', 'in', ids).where('status', '=', from).returning('id'),
+  ),
+  addressesOfEndpoints: precompiled((db, endpointIds: string[]) =>
+    db.selectFrom('endpoint_addresses').selectAll().where('endpoint_id', 'in', endpointIds).orderBy('endpoint_id').orderBy('created_at').orderBy('id'),
+  ),
+  addressesSetStatusFrom: precompiled((db, ids: string[], status: Status, errorInfo: string | null, now: number, expected: Status) =>
+    db.updateTable('endpoint_addresses').set({ status, error_info: errorInfo, updated_at: now }).where('id', 'in', ids).where('status', '=', expected).returning('id'),
+  ),
+  addressesDelete: precompiled((db, ids: string[]) => db.deleteFrom('endpoint_addresses').where('id', 'in', ids)),
 };
 
 const affected = (r: { numAffectedRows?: bigint }): number => Number(r.numAffectedRows ?? 0n);
 
-function makeRepos(db: Db, dialect: Dialect): Repos {
-  const pg = dialect === 'postgres';
-
-  const projects = (): ProjectRepo => ({
-    async create(p) {
-      await guarded(db.insertInto('projects').values({ id: p.id, name: p.name, created_at: p.createdAt }).execute());
-    },
-    async get(id) {
-      const r = await db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
-      return r && { id: r.id, name: r.name, createdAt: num(r.created_at) };
-    },
-    async findByName(name) {
-      const r = await db.selectFrom('projects').selectAll().where('name', '=', name).executeTakeFirst();
-      return r && { id: r.id, name: r.name, createdAt: num(r.created_at) };
-    },
-    async list() {
-      const rows = await db.selectFrom('projects').selectAll().orderBy('created_at').execute();
-      return rows.map((r) => ({ id: r.id, name: r.name, createdAt: num(r.created_at) }));
-    },
-    async lock(id) {
-      if (pg) await sql`select id from projects where id = ${id} for update`.execute(db);
-    },
-  });
-
-  const tokens = (): TokenRepo => ({
-    async create(t) {
-      await guarded(
-        db
-          .insertInto('api_tokens')
-          .values({ digest: t.digest, project_id: t.projectId, user_id: t.userId ?? null, expires_at: t.expiresAt, created_at: t.createdAt })
-          .execute(),
-      );
-    },
-    async find(digest, now) {
-      const r = (await hot.tokenFind(db, dialect, digest, now)).rows[0];
-      return r && { digest: r.digest, projectId: r.project_id, userId: r.user_id, expiresAt: r.expires_at === null ? null : num(r.expires_at), createdAt: num(r.created_at) };
-    },
-    async delete(digest) {
-      const r = await db.deleteFrom('api_tokens').where('digest', '=', digest).executeTakeFirst();
-      return Number(r.numDeletedRows) > 0;
-    },
-    async deleteExpired(userId, now) {
-      const r = await db.deleteFrom('api_tokens').where('user_id', '=', userId).where('expires_at', '<=', now).executeTakeFirst();
-      return Number(r.numDeletedRows);
-    },
-    async findProject(digest, now) {
-      const r = await db
-        .selectFrom('api_tokens')
-        .select('project_id')
-        .where('digest', '=', digest)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-        .executeTakeFirst();
-      return r?.project_id;
-    },
-    async countForProject(projectId) {
-      const r = await db.selectFrom('api_tokens').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', projectId).executeTakeFirstOrThrow();
-      return num(r.n);
-    },
-  });
-
-  const vpcs = (): VpcRepo => ({
-    async create(v) {
-      await guarded(
-        db
-          .insertInto('vpcs')
-          .values({ id: v.id, project_id: v.projectId, name: v.name, cidr: v.cidr, description: v.description, created_at: v.createdAt })
-          .execute(),
-      );
-    },
-    async get(projectId, id) {
-      const r = await db.selectFrom('vpcs').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
-      return r && toVpc(r);
-    },
-    async find(projectId, page) {
-      const base = db.selectFrom('vpcs').where('project_id', '=', projectId);
-      const [rows, total] = await Promise.all([
-        base.selectAll().orderBy('created_at').orderBy('id').limit(page.limit).offset(page.offset).execute(),
-        base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-      ]);
-      return { items: rows.map(toVpc), total: num(total.n) };
-    },
-    async listAll() {
-      const rows = await db.selectFrom('vpcs').selectAll().orderBy('created_at').execute();
-      return rows.map(toVpc);
-    },
-    async delete(id) {
-      await guarded(db.deleteFrom('vpcs').where('id', '=', id).execute());
-    },
-  });
-
-  const subnets = (): SubnetRepo => ({
-    async create(s) {
-      await guarded(
-        db
-          .insertInto('subnets')
-          .values({
-            id: s.id,
-            project_id: s.projectId,
-            vpc_id: s.vpcId,
-            name: s.name,
-            cidr: s.cidr,
-            gateway_ip: s.gatewayIp,
-            neutron_subnet_id: s.neutronSubnetId,
-            created_at: s.createdAt,
-          })
-          .execute(),
-      );
-    },
-    async get(projectId, id) {
-      const r = (await hot.subnetGet(db, dialect, projectId, id)).rows[0];
-      return r && toSubnet(r);
-    },
-    async find(projectId, filter, page) {
-      let base = db.selectFrom('subnets').where('project_id', '=', projectId);
-      if (filter.vpcId !== undefined) base = base.where('vpc_id', '=', filter.vpcId);
-      const [rows, total] = await Promise.all([
-        base.selectAll().orderBy('created_at').orderBy('id').limit(page.limit).offset(page.offset).execute(),
-        base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-      ]);
-      return { items: rows.map(toSubnet), total: num(total.n) };
-    },
-    async listByVpc(vpcId) {
-      const rows = await db.selectFrom('subnets').selectAll().where('vpc_id', '=', vpcId).orderBy('created_at').execute();
-      return rows.map(toSubnet);
-    },
-    async delete(id) {
-      await guarded(db.deleteFrom('subnets').where('id', '=', id).execute());
-    },
-    async lock(ids) {
-      // Sorted, so that two transactions locking the same subnets cannot deadlock.
-      if (pg && ids.length > 0) await sql`select id from subnets where id in (${sql.join([...ids].sort())}) order by id for update`.execute(db);
-    },
-  });
-
-  const endpointView = () => endpointViewQuery(db);
-
-  const toView = (r: Selectable<EndpointsTable> & { ipaddress_count: unknown; resolver_rule_count: unknown }): EndpointView => ({
-    ...toEndpoint(r),
-    ipaddressCount: num(r.ipaddress_count ?? 0),
-    resolverRuleCount: num(r.resolver_rule_count ?? 0),
-  });
-
-  const endpoints = (): EndpointRepo => ({
-    async create(e) {
-      await guarded(
-        db
-          .insertInto('endpoints')
-          .values({
-            id: e.id,
-            project_id: e.projectId,
-            name: e.name,
-            direction: e.direction,
-            region: e.region,
-            vpc_id: e.vpcId,
-            status: e.status,
-            created_at: e.createdAt,
-            updated_at: e.updatedAt,
-          })
-          .execute(),
-      );
-    },
-    async get(projectId, id) {
-      const r = (await hot.endpointGet(db, dialect, projectId, id)).rows[0];
-      return r && toView(r);
-    },
-    async getById(id) {
-      const r = (await hot.endpointGetById(db, dialect, id)).rows[0];
-      return r && toEndpoint(r);
-    },
-    async lock(id) {
-      if (pg) await hot.endpointLock(db, dialect, id);
-    },
-    async getByIdsForUpdate(ids) {
-      if (ids.length === 0) return [];
-      // Sorted, so that two transactions locking the same endpoints cannot deadlock.
-      const q = db.selectFrom('endpoints').selectAll().where('id', 'in', [...ids]).orderBy('id');
-      return (await (pg ? q.forUpdate() : q).execute()).map(toEndpoint);
-    },
-    async find(projectId, filter, page) {
-      let where = db.selectFrom('endpoints as e').where('e.project_id', '=', projectId);
-      if (filter.direction) where = where.where('e.direction', '=', filter.direction);
-      if (filter.vpcId !== undefined) where = where.where('e.vpc_id', '=', filter.vpcId);
-      if (filter.name !== undefined) where = where.where('e.name', '=', filter.name);
-      // The page's ids first: the per-row counts are then computed for the page only, not for every
-      // row a deep offset skips (PostgreSQL evaluates the select list before OFFSET discards rows).
-      const ids = await where.select('e.id').orderBy('e.created_at').orderBy('e.id').limit(page.limit).offset(page.offset).execute();
-      const [rows, total] = await Promise.all([
-        ids.length === 0 ? Promise.resolve([]) : endpointView().where('e.id', 'in', ids.map((r) => r.id)).orderBy('e.created_at').orderBy('e.id').execute(),
-        where.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-      ]);
-      return { items: rows.map(toView), total: num(total.n) };
-    },
-    async update(id, patch) {
-      // The status change of every bind and unbind; other patches are built per call.
-      if (patch.name === undefined && patch.status !== undefined && patch.updatedAt !== undefined) {
-        await guarded(hot.endpointSetStatus(db, dialect, id, patch.status, patch.updatedAt));
-        return;
-      }
-      const values: { name?: string; status?: Status; updated_at?: number } = {};
-      if (patch.name !== undefined) values.name = patch.name;
-      if (patch.status !== undefined) values.status = patch.status;
-      if (patch.updatedAt !== undefined) values.updated_at = patch.updatedAt;
-      await guarded(db.updateTable('endpoints').set(values).where('id', '=', id).execute());
-    },
-    async transition(id, from, to, now) {
-      return affected(await hot.endpointTransition(db, dialect, id, from, to, now)) === 1;
-    },
-    async transitionMany(ids, from, to, now) {
-      if (ids.length === 0) return new Set();
-      const rows = await db.updateTable('endpoints').set({ status: to, updated_at: now }).where('id', 'in', [...ids]).where('status', '=', from).returning('id').execute();
-      return new Set(rows.map((r) => r.id));
-    },
-    async delete(id) {
-      await guarded(db.deleteFrom('endpoints').where('id', '=', id).execute());
-    },
-    async countByDirection(projectId, direction) {
-      const r = await db
-        .selectFrom('endpoints')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('project_id', '=', projectId)
-        .where('direction', '=', direction)
-        .executeTakeFirstOrThrow();
-      return num(r.n);
-    },
-    async countByVpc(vpcId) {
-      const r = await db.selectFrom('endpoints').select((eb) => eb.fn.countAll<number>().as('n')).where('vpc_id', '=', vpcId).executeTakeFirstOrThrow();
-      return num(r.n);
-    },
-    async vpcCounts(projectId, vpcId, page) {
-      let base = db.selectFrom('endpoints').where('project_id', '=', projectId);
-      if (vpcId !== undefined) base = base.where('vpc_id', '=', vpcId);
-      const grouped = base
-        .select((eb) => [
-          'vpc_id',
-          eb.fn.sum<number>(eb.case().when('direction', '=', 'inbound').then(1).else(0).end()).as('inbound'),
-          eb.fn.sum<number>(eb.case().when('direction', '=', 'outbound').then(1).else(0).end()).as('outbound'),
-        ])
-        .groupBy('vpc_id');
-      const [rows, total] = await Promise.all([
-        grouped.orderBy('vpc_id').limit(page.limit).offset(page.offset).execute(),
-        base.select((eb) => eb.fn.count<number>('vpc_id').distinct().as('n')).executeTakeFirstOrThrow(),
-      ]);
-      return { items: rows.map((r) => ({ vpcId: r.vpc_id, inbound: num(r.inbound), outbound: num(r.outbound) })), total: num(total.n) };
-    },
-    async findPending(limit) {
-      const rows = await db.selectFrom('endpoints').selectAll().where(isPendingSql).orderBy('updated_at').limit(limit).execute();
-      return rows.map(toEndpoint);
-    },
-  });
-
-  const addresses = (): AddressRepo => ({
-    async create(a) {
-      const { id, endpointId, projectId, subnetId, vpcId, direction, ip, status, errorInfo, createdAt, updatedAt } = a;
-      await guarded(hot.addressInsert(db, dialect, id, endpointId, projectId, subnetId, vpcId, direction, ip, ipToInt(ip), status, errorInfo, createdAt, updatedAt));
-    },
-    async createIfFree(a) {
-      const { id, endpointId, projectId, subnetId, vpcId, direction, ip, status, errorInfo, createdAt, updatedAt } = a;
-      const r = await guarded(hot.addressInsertIfFree(db, dialect, id, endpointId, projectId, subnetId, vpcId, direction, ip, ipToInt(ip), status, errorInfo, createdAt, updatedAt));
-      return affected(r) === 1;
-    },
-    async get(endpointId, id) {
-      const r = (await hot.addressGet(db, dialect, endpointId, id)).rows[0];
-      return r && toAddress(r);
-    },
-    async listByEndpoint(endpointId) {
-      return (await hot.addressesOfEndpoint(db, dialect, endpointId)).rows.map(toAddress);
-    },
-    async listByEndpoints(endpointIds) {
-      if (endpointIds.length === 0) return [];
-      const rows = await db
-        .selectFrom('endpoint_addresses')
-        .selectAll()
-        .where('endpoint_id', 'in', [...endpointIds])
-        .orderBy('endpoint_id')
-        .orderBy('created_at')
-        .orderBy('id')
-        .execute();
-      return rows.map(toAddress);
-    },
-    async listViewsByEndpoint(projectId, endpointId) {
-      const { rows } = await hot.addressViewsOfEndpoint(db, dialect, projectId, endpointId);
-      if (rows.length === 0) return undefined;
-      const views: AddressView[] = [];
-      for (const r of rows) if (r.id !== null) views.push({ ...toAddress(r as Selectable<EndpointAddressesTable>), neutronSubnetId: r.neutron_subnet_id! });
-      return views;
-    },
-    async usedInSubnet(subnetId) {
-      const rows = await db.selectFrom('endpoint_addresses').select('ip_int').where('subnet_id', '=', subnetId).execute();
-      return new Set(rows.map((r) => num(r.ip_int)));
-    },
-    async highestInSubnet(subnetId) {
-      const r = (await hot.addressHighest(db, dialect, subnetId)).rows[0];
-      return r?.m === null || r?.m === undefined ? null : num(r.m);
-    },
-    async countBySubnet(subnetId) {
-      const r = await db.selectFrom('endpoint_addresses').select((eb) => eb.fn.countAll<number>().as('n')).where('subnet_id', '=', subnetId).executeTakeFirstOrThrow();
-      return num(r.n);
-    },
-    async countByVpc(vpcId) {
-      const r = await db.selectFrom('endpoint_addresses').select((eb) => eb.fn.countAll<number>().as('n')).where('vpc_id', '=', vpcId).executeTakeFirstOrThrow();
-      return num(r.n);
-    },
-    async setStatus(id, patch, expected?: Status) {
-      const r =
-        expected === undefined
-          ? await hot.addressSetStatus(db, dialect, id, patch.status, patch.errorInfo, patch.updatedAt)
-          : await hot.addressSetStatusFrom(db, dialect, id, patch.status, patch.errorInfo, patch.updatedAt, expected);
-      return affected(r) === 1;
-    },
-    async setStatusMany(ids, patch, expected) {
-      if (ids.length === 0) return new Set();
-      const rows = await db
-        .updateTable('endpoint_addresses')
-        .set({ status: patch.status, error_info: patch.errorInfo, updated_at: patch.updatedAt })
-        .where('id', 'in', [...ids])
-        .where('status', '=', expected)
-        .returning('id')
-        .execute();
-      return new Set(rows.map((r) => r.id));
-    },
-    async markEndpointDeleting(endpointId, now) {
-      await db.updateTable('endpoint_addresses').set({ status: 'PENDING_DELETE', updated_at: now }).where('endpoint_id', '=', endpointId).execute();
-    },
-    async delete(id) {
-      await hot.addressDelete(db, dialect, id);
-    },
-    async deleteMany(ids) {
-      if (ids.length > 0) await db.deleteFrom('endpoint_addresses').where('id', 'in', [...ids]).execute();
-    },
-    async findPending(limit) {
-      const rows = await db.selectFrom('endpoint_addresses').selectAll().where(isPendingSql).orderBy('updated_at').limit(limit).execute();
-      return rows.map(toAddress);
-    },
-    async listActive() {
-      const rows = await db.selectFrom('endpoint_addresses').selectAll().where('status', '=', 'ACTIVE').execute();
-      return rows.map(toAddress);
-    },
-    async activeIpsByEndpoint(endpointIds) {
-      const out = new Map<string, string[]>();
-      if (endpointIds.length === 0) return out;
-      const rows = await db
-        .selectFrom('endpoint_addresses')
-        .select(['endpoint_id', 'ip'])
-        .where('endpoint_id', 'in', [...endpointIds])
-        .where('status', '=', 'ACTIVE')
-        .orderBy('created_at')
-        .execute();
-      for (const r of rows) (out.get(r.endpoint_id) ?? out.set(r.endpoint_id, []).get(r.endpoint_id)!).push(r.ip);
-      return out;
-    },
-    async listErrored() {
-      const rows = await db.selectFrom('endpoint_addresses').selectAll().where('status', '=', 'ERROR').execute();
-      return rows.map(toAddress);
-    },
-  });
-
-  const ruleRepos = once(() => makeRuleRepos(db, dialect));
-  const identityRepos = once(() => makeIdentityRepos(db, guarded));
-  return lazily({
-    projects,
-    tokens,
-    vpcs,
-    subnets,
-    endpoints,
-    addresses,
-    rules: () => ruleRepos().rules,
-    associations: () => ruleRepos().associations,
-    queryLogs: () => ruleRepos().queryLogs,
-    users: () => identityRepos().users,
-    accessKeys: () => identityRepos().accessKeys,
-    settings: () => identityRepos().settings,
-    projectAdmin: () => identityRepos().projectAdmin,
-  });
+/** What the repositories' methods run on: one database or transaction. */
+interface RepoContext {
+  readonly db: Db;
+  readonly dialect: Dialect;
+  readonly pg: boolean;
 }
 
-const once = <T>(make: () => T): (() => T) => {
-  let value: T | undefined;
-  return () => (value ??= make());
+/**
+ * The methods of each repository, shared: a repository is an object of its database or transaction whose
+ * prototype holds them. Every transaction gets its own repositories, and creating their methods anew each time
+ * (with the names the TypeScript loader gives each function) cost more than some of its queries.
+ */
+function repo<T extends object>(methods: T, ctx: RepoContext): T {
+  return Object.assign(Object.create(methods) as T, ctx);
+}
+
+const toView = (r: Selectable<EndpointsTable> & { ipaddress_count: unknown; resolver_rule_count: unknown }): EndpointView => ({
+  ...toEndpoint(r),
+  ipaddressCount: num(r.ipaddress_count ?? 0),
+  resolverRuleCount: num(r.resolver_rule_count ?? 0),
+});
+
+const projectMethods: ProjectRepo & ThisType<RepoContext> = {
+  async create(p) {
+    await guarded(this.db.insertInto('projects').values({ id: p.id, name: p.name, created_at: p.createdAt }).execute());
+  },
+  async get(id) {
+    const r = await this.db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+    return r && { id: r.id, name: r.name, createdAt: num(r.created_at) };
+  },
+  async findByName(name) {
+    const r = await this.db.selectFrom('projects').selectAll().where('name', '=', name).executeTakeFirst();
+    return r && { id: r.id, name: r.name, createdAt: num(r.created_at) };
+  },
+  async list() {
+    const rows = await this.db.selectFrom('projects').selectAll().orderBy('created_at').execute();
+    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: num(r.created_at) }));
+  },
+  async lock(id) {
+    if (this.pg) await sql`select id from projects where id = ${id} for update`.execute(this.db);
+  },
+};
+
+const tokenMethods: TokenRepo & ThisType<RepoContext> = {
+  async create(t) {
+    await guarded(
+      this.db
+        .insertInto('api_tokens')
+        .values({ digest: t.digest, project_id: t.projectId, user_id: t.userId ?? null, expires_at: t.expiresAt, created_at: t.createdAt })
+        .execute(),
+    );
+  },
+  async find(digest, now) {
+    const r = (await hot.tokenFind(this.db, this.dialect, digest, now)).rows[0];
+    return r && { digest: r.digest, projectId: r.project_id, userId: r.user_id, expiresAt: r.expires_at === null ? null : num(r.expires_at), createdAt: num(r.created_at) };
+  },
+  async delete(digest) {
+    const r = await this.db.deleteFrom('api_tokens').where('digest', '=', digest).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  },
+  async deleteExpired(userId, now) {
+    const r = await this.db.deleteFrom('api_tokens').where('user_id', '=', userId).where('expires_at', '<=', now).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
+  async findProject(digest, now) {
+    const r = await this.db
+      .selectFrom('api_tokens')
+      .select('project_id')
+      .where('digest', '=', digest)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .executeTakeFirst();
+    return r?.project_id;
+  },
+  async countForProject(projectId) {
+    const r = await this.db.selectFrom('api_tokens').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', projectId).executeTakeFirstOrThrow();
+    return num(r.n);
+  },
+};
+
+const vpcMethods: VpcRepo & ThisType<RepoContext> = {
+  async create(v) {
+    await guarded(
+      this.db
+        .insertInto('vpcs')
+        .values({ id: v.id, project_id: v.projectId, name: v.name, cidr: v.cidr, description: v.description, created_at: v.createdAt })
+        .execute(),
+    );
+  },
+  async get(projectId, id) {
+    const r = await this.db.selectFrom('vpcs').selectAll().where('project_id', '=', projectId).where('id', '=', id).executeTakeFirst();
+    return r && toVpc(r);
+  },
+  async find(projectId, page) {
+    const base = this.db.selectFrom('vpcs').where('project_id', '=', projectId);
+    const [rows, total] = await Promise.all([
+      base.selectAll().orderBy('created_at').orderBy('id').limit(page.limit).offset(page.offset).execute(),
+      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map(toVpc), total: num(total.n) };
+  },
+  async listAll() {
+    const rows = await this.db.selectFrom('vpcs').selectAll().orderBy('created_at').execute();
+    return rows.map(toVpc);
+  },
+  async delete(id) {
+    await guarded(this.db.deleteFrom('vpcs').where('id', '=', id).execute());
+  },
+};
+
+const subnetMethods: SubnetRepo & ThisType<RepoContext> = {
+  async create(s) {
+    await guarded(
+      this.db
+        .insertInto('subnets')
+        .values({
+          id: s.id,
+          project_id: s.projectId,
+          vpc_id: s.vpcId,
+          name: s.name,
+          cidr: s.cidr,
+          gateway_ip: s.gatewayIp,
+          neutron_subnet_id: s.neutronSubnetId,
+          created_at: s.createdAt,
+        })
+        .execute(),
+    );
+  },
+  async get(projectId, id) {
+    const r = (await hot.subnetGet(this.db, this.dialect, projectId, id)).rows[0];
+    return r && toSubnet(r);
+  },
+  async find(projectId, filter, page) {
+    let base = this.db.selectFrom('subnets').where('project_id', '=', projectId);
+    if (filter.vpcId !== undefined) base = base.where('vpc_id', '=', filter.vpcId);
+    const [rows, total] = await Promise.all([
+      base.selectAll().orderBy('created_at').orderBy('id').limit(page.limit).offset(page.offset).execute(),
+      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map(toSubnet), total: num(total.n) };
+  },
+  async listByVpc(vpcId) {
+    const rows = await this.db.selectFrom('subnets').selectAll().where('vpc_id', '=', vpcId).orderBy('created_at').execute();
+    return rows.map(toSubnet);
+  },
+  async delete(id) {
+    await guarded(this.db.deleteFrom('subnets').where('id', '=', id).execute());
+  },
+  async lock(ids) {
+    // Sorted, so that two transactions locking the same subnets cannot deadlock.
+    if (this.pg && ids.length > 0) await sql`select id from subnets where id in (${sql.join([...ids].sort())}) order by id for update`.execute(this.db);
+  },
+};
+
+const endpointMethods: EndpointRepo & ThisType<RepoContext> = {
+  async create(e) {
+    await guarded(
+      this.db
+        .insertInto('endpoints')
+        .values({
+          id: e.id,
+          project_id: e.projectId,
+          name: e.name,
+          direction: e.direction,
+          region: e.region,
+          vpc_id: e.vpcId,
+          status: e.status,
+          created_at: e.createdAt,
+          updated_at: e.updatedAt,
+        })
+        .execute(),
+    );
+  },
+  async get(projectId, id) {
+    const r = (await hot.endpointGet(this.db, this.dialect, projectId, id)).rows[0];
+    return r && toView(r);
+  },
+  async getById(id) {
+    const r = (await hot.endpointGetById(this.db, this.dialect, id)).rows[0];
+    return r && toEndpoint(r);
+  },
+  async lock(id) {
+    if (this.pg) await hot.endpointLock(this.db, this.dialect, id);
+  },
+  async getByIdsForUpdate(ids) {
+    if (ids.length === 0) return [];
+    // Sorted, so that two transactions locking the same endpoints cannot deadlock.
+    return (await (this.pg ? hot.endpointsByIdsForUpdate : hot.endpointsByIds)(this.db, this.dialect, [...ids])).rows.map(toEndpoint);
+  },
+  async find(projectId, filter, page) {
+    let where = this.db.selectFrom('endpoints as e').where('e.project_id', '=', projectId);
+    if (filter.direction) where = where.where('e.direction', '=', filter.direction);
+    if (filter.vpcId !== undefined) where = where.where('e.vpc_id', '=', filter.vpcId);
+    if (filter.name !== undefined) where = where.where('e.name', '=', filter.name);
+    // The page's ids first: the per-row counts are then computed for the page only, not for every
+    // row a deep offset skips (PostgreSQL evaluates the select list before OFFSET discards rows).
+    const ids = await where.select('e.id').orderBy('e.created_at').orderBy('e.id').limit(page.limit).offset(page.offset).execute();
+    const [rows, total] = await Promise.all([
+      ids.length === 0 ? Promise.resolve([]) : endpointViewQuery(this.db).where('e.id', 'in', ids.map((r) => r.id)).orderBy('e.created_at').orderBy('e.id').execute(),
+      where.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map(toView), total: num(total.n) };
+  },
+  async update(id, patch) {
+    // The status change of every bind and unbind; other patches are built per call.
+    if (patch.name === undefined && patch.status !== undefined && patch.updatedAt !== undefined) {
+      await guarded(hot.endpointSetStatus(this.db, this.dialect, id, patch.status, patch.updatedAt));
+      return;
+    }
+    const values: { name?: string; status?: Status; updated_at?: number } = {};
+    if (patch.name !== undefined) values.name = patch.name;
+    if (patch.status !== undefined) values.status = patch.status;
+    if (patch.updatedAt !== undefined) values.updated_at = patch.updatedAt;
+    await guarded(this.db.updateTable('endpoints').set(values).where('id', '=', id).execute());
+  },
+  async transition(id, from, to, now) {
+    return affected(await hot.endpointTransition(this.db, this.dialect, id, from, to, now)) === 1;
+  },
+  async transitionMany(ids, from, to, now) {
+    if (ids.length === 0) return new Set();
+    const { rows } = await hot.endpointsTransition(this.db, this.dialect, [...ids], from, to, now);
+    return new Set(rows.map((r) => r.id));
+  },
+  async delete(id) {
+    await guarded(this.db.deleteFrom('endpoints').where('id', '=', id).execute());
+  },
+  async countByDirection(projectId, direction) {
+    const r = await this.db
+      .selectFrom('endpoints')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('project_id', '=', projectId)
+      .where('direction', '=', direction)
+      .executeTakeFirstOrThrow();
+    return num(r.n);
+  },
+  async countByVpc(vpcId) {
+    const r = await this.db.selectFrom('endpoints').select((eb) => eb.fn.countAll<number>().as('n')).where('vpc_id', '=', vpcId).executeTakeFirstOrThrow();
+    return num(r.n);
+  },
+  async vpcCounts(projectId, vpcId, page) {
+    let base = this.db.selectFrom('endpoints').where('project_id', '=', projectId);
+    if (vpcId !== undefined) base = base.where('vpc_id', '=', vpcId);
+    const grouped = base
+      .select((eb) => [
+        'vpc_id',
+        eb.fn.sum<number>(eb.case().when('direction', '=', 'inbound').then(1).else(0).end()).as('inbound'),
+        eb.fn.sum<number>(eb.case().when('direction', '=', 'outbound').then(1).else(0).end()).as('outbound'),
+      ])
+      .groupBy('vpc_id');
+    const [rows, total] = await Promise.all([
+      grouped.orderBy('vpc_id').limit(page.limit).offset(page.offset).execute(),
+      base.select((eb) => eb.fn.count<number>('vpc_id').distinct().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    return { items: rows.map((r) => ({ vpcId: r.vpc_id, inbound: num(r.inbound), outbound: num(r.outbound) })), total: num(total.n) };
+  },
+  async findPending(limit) {
+    const rows = await this.db.selectFrom('endpoints').selectAll().where(isPendingSql).orderBy('updated_at').limit(limit).execute();
+    return rows.map(toEndpoint);
+  },
+};
+
+const addressMethods: AddressRepo & ThisType<RepoContext> = {
+  async create(a) {
+    const { id, endpointId, projectId, subnetId, vpcId, direction, ip, status, errorInfo, createdAt, updatedAt } = a;
+    await guarded(hot.addressInsert(this.db, this.dialect, id, endpointId, projectId, subnetId, vpcId, direction, ip, ipToInt(ip), status, errorInfo, createdAt, updatedAt));
+  },
+  async createIfFree(a) {
+    const { id, endpointId, projectId, subnetId, vpcId, direction, ip, status, errorInfo, createdAt, updatedAt } = a;
+    const r = await guarded(hot.addressInsertIfFree(this.db, this.dialect, id, endpointId, projectId, subnetId, vpcId, direction, ip, ipToInt(ip), status, errorInfo, createdAt, updatedAt));
+    return affected(r) === 1;
+  },
+  async get(endpointId, id) {
+    const r = (await hot.addressGet(this.db, this.dialect, endpointId, id)).rows[0];
+    return r && toAddress(r);
+  },
+  async listByEndpoint(endpointId) {
+    return (await hot.addressesOfEndpoint(this.db, this.dialect, endpointId)).rows.map(toAddress);
+  },
+  async listByEndpoints(endpointIds) {
+    if (endpointIds.length === 0) return [];
+    return (await hot.addressesOfEndpoints(this.db, this.dialect, [...endpointIds])).rows.map(toAddress);
+  },
+  async listViewsByEndpoint(projectId, endpointId) {
+    const { rows } = await hot.addressViewsOfEndpoint(this.db, this.dialect, projectId, endpointId);
+    if (rows.length === 0) return undefined;
+    const views: AddressView[] = [];
+    for (const r of rows) if (r.id !== null) views.push({ ...toAddress(r as Selectable<EndpointAddressesTable>), neutronSubnetId: r.neutron_subnet_id! });
+    return views;
+  },
+  async usedInSubnet(subnetId) {
+    const rows = await this.db.selectFrom('endpoint_addresses').select('ip_int').where('subnet_id', '=', subnetId).execute();
+    return new Set(rows.map((r) => num(r.ip_int)));
+  },
+  async highestInSubnet(subnetId) {
+    const r = (await hot.addressHighest(this.db, this.dialect, subnetId)).rows[0];
+    return r?.m === null || r?.m === undefined ? null : num(r.m);
+  },
+  async countBySubnet(subnetId) {
+    const r = await this.db.selectFrom('endpoint_addresses').select((eb) => eb.fn.countAll<number>().as('n')).where('subnet_id', '=', subnetId).executeTakeFirstOrThrow();
+    return num(r.n);
+  },
+  async countByVpc(vpcId) {
+    const r = await this.db.selectFrom('endpoint_addresses').select((eb) => eb.fn.countAll<number>().as('n')).where('vpc_id', '=', vpcId).executeTakeFirstOrThrow();
+    return num(r.n);
+  },
+  async setStatus(id, patch, expected?: Status) {
+    const r =
+      expected === undefined
+        ? await hot.addressSetStatus(this.db, this.dialect, id, patch.status, patch.errorInfo, patch.updatedAt)
+        : await hot.addressSetStatusFrom(this.db, this.dialect, id, patch.status, patch.errorInfo, patch.updatedAt, expected);
+    return affected(r) === 1;
+  },
+  async setStatusMany(ids, patch, expected) {
+    if (ids.length === 0) return new Set();
+    const { rows } = await hot.addressesSetStatusFrom(this.db, this.dialect, [...ids], patch.status, patch.errorInfo, patch.updatedAt, expected);
+    return new Set(rows.map((r) => r.id));
+  },
+  async markEndpointDeleting(endpointId, now) {
+    await this.db.updateTable('endpoint_addresses').set({ status: 'PENDING_DELETE', updated_at: now }).where('endpoint_id', '=', endpointId).execute();
+  },
+  async delete(id) {
+    await hot.addressDelete(this.db, this.dialect, id);
+  },
+  async deleteMany(ids) {
+    if (ids.length > 0) await hot.addressesDelete(this.db, this.dialect, [...ids]);
+  },
+  async findPending(limit) {
+    const rows = await this.db.selectFrom('endpoint_addresses').selectAll().where(isPendingSql).orderBy('updated_at').limit(limit).execute();
+    return rows.map(toAddress);
+  },
+  async listActive() {
+    const rows = await this.db.selectFrom('endpoint_addresses').selectAll().where('status', '=', 'ACTIVE').execute();
+    return rows.map(toAddress);
+  },
+  async activeIpsByEndpoint(endpointIds) {
+    const out = new Map<string, string[]>();
+    if (endpointIds.length === 0) return out;
+    const rows = await this.db
+      .selectFrom('endpoint_addresses')
+      .select(['endpoint_id', 'ip'])
+      .where('endpoint_id', 'in', [...endpointIds])
+      .where('status', '=', 'ACTIVE')
+      .orderBy('created_at')
+      .execute();
+    for (const r of rows) (out.get(r.endpoint_id) ?? out.set(r.endpoint_id, []).get(r.endpoint_id)!).push(r.ip);
+    return out;
+  },
+  async listErrored() {
+    const rows = await this.db.selectFrom('endpoint_addresses').selectAll().where('status', '=', 'ERROR').execute();
+    return rows.map(toAddress);
+  },
 };
 
 /**
- * Repositories built on first use. Every transaction gets its own set, bound to its connection, and uses two
- * or three of them: building all fourteen (some hundred closures) cost more than a query of the transaction.
+ * Every transaction gets its own repositories, bound to its connection. The six the API and the reconciler use are
+ * made at once (an object each, whose prototype holds the methods); the rule and identity repositories, which a
+ * transaction rarely uses and which cost more to build, on first use.
  */
-function lazily(make: { [K in keyof Repos]: () => Repos[K] }): Repos {
-  const repos = {} as Repos;
-  for (const key of Object.keys(make) as Array<keyof Repos>) {
-    Object.defineProperty(repos, key, {
-      enumerable: true,
-      configurable: true,
-      get() {
-        const value = make[key]();
-        Object.defineProperty(repos, key, { value, enumerable: true });
-        return value;
-      },
-    });
-  }
-  return repos;
+function makeRepos(db: Db, dialect: Dialect): Repos {
+  const ctx: RepoContext = { db, dialect, pg: dialect === 'postgres' };
+  let rules: ReturnType<typeof makeRuleRepos> | undefined;
+  let identity: ReturnType<typeof makeIdentityRepos> | undefined;
+  return {
+    projects: repo(projectMethods, ctx),
+    tokens: repo(tokenMethods, ctx),
+    vpcs: repo(vpcMethods, ctx),
+    subnets: repo(subnetMethods, ctx),
+    endpoints: repo(endpointMethods, ctx),
+    addresses: repo(addressMethods, ctx),
+    get rules() {
+      return (rules ??= makeRuleRepos(db, dialect)).rules;
+    },
+    get associations() {
+      return (rules ??= makeRuleRepos(db, dialect)).associations;
+    },
+    get queryLogs() {
+      return (rules ??= makeRuleRepos(db, dialect)).queryLogs;
+    },
+    get users() {
+      return (identity ??= makeIdentityRepos(db, guarded)).users;
+    },
+    get accessKeys() {
+      return (identity ??= makeIdentityRepos(db, guarded)).accessKeys;
+    },
+    get settings() {
+      return (identity ??= makeIdentityRepos(db, guarded)).settings;
+    },
+    get projectAdmin() {
+      return (identity ??= makeIdentityRepos(db, guarded)).projectAdmin;
+    },
+  };
 }
 
-/** Wraps a migrated Kysely instance as a Store. */
-export function createSqlStore(db: Kysely<Database>, dialect: Dialect): Store {
+/**
+ * Wraps a migrated Kysely instance as a Store. On SQLite, given the connection's statements, precompiled queries run
+ * on them directly instead of through Kysely's executor: in a transaction, which holds the one connection; outside,
+ * only while no transaction is open (else a read could see, or a write join, another request's uncommitted work),
+ * which a synchronous statement cannot change while it runs; otherwise they wait their turn through Kysely.
+ */
+export function createSqlStore(db: Kysely<Database>, dialect: Dialect, sqlite?: SqliteStatements): Store {
   const repos = makeRepos(db, dialect);
+  /** Transactions asked for and not yet settled (from before BEGIN until after COMMIT or ROLLBACK). */
+  let open = 0;
+  if (sqlite) runDirectly(db, (text, parameters) => (open === 0 ? sqlite.run(text, parameters) : undefined));
   return {
     ...repos,
     dialect,
-    transaction: (fn) => db.transaction().execute((trx) => fn(makeRepos(trx, dialect))),
+    async transaction(fn) {
+      open++;
+      try {
+        return await db.transaction().execute((trx) => {
+          if (sqlite) runDirectly(trx, (text, parameters) => sqlite.run(text, parameters));
+          return fn(makeRepos(trx, dialect));
+        });
+      } finally {
+        open--;
+      }
+    },
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
+import type { Status } from '../domain/status.ts';
 import type { Database } from './schema.ts';
 import { precompiled, type Dialect } from './sql-util.ts';
 
@@ -61,5 +62,31 @@ describe('precompiled', () => {
     const fields = precompiled((db, e: { id: string }) => db.selectFrom('endpoints').select('id').where('id', '=', e.id));
     await assert.rejects(fields(db, 'sqlite', { id: 'x' }), /does not use each of its 1 arguments as a value/);
     assert.deepEqual(seen, [], 'nothing ran');
+  });
+
+  it('compiles a query with a list argument once per list length, and each list of a length with its own values', async () => {
+    let builds = 0;
+    const q = precompiled((db, ids: string[], status: Status) => {
+      builds++;
+      return db.selectFrom('endpoints').select('id').where('id', 'in', ids).where('status', '=', status);
+    });
+    const { db, seen } = recording('sqlite');
+    await q(db, 'sqlite', ['a'], 'ACTIVE');
+    await q(db, 'sqlite', ['b'], 'ERROR');
+    await q(db, 'sqlite', ['c', 'd'], 'ACTIVE');
+    await q(db, 'sqlite', ['e', 'f'], 'ERROR');
+    assert.equal(builds, 2);
+    assert.deepEqual(seen, [
+      { sql: 'select "id" from "endpoints" where "id" in (?) and "status" = ?', parameters: ['a', 'ACTIVE'] },
+      { sql: 'select "id" from "endpoints" where "id" in (?) and "status" = ?', parameters: ['b', 'ERROR'] },
+      { sql: 'select "id" from "endpoints" where "id" in (?, ?) and "status" = ?', parameters: ['c', 'd', 'ACTIVE'] },
+      { sql: 'select "id" from "endpoints" where "id" in (?, ?) and "status" = ?', parameters: ['e', 'f', 'ERROR'] },
+    ]);
+    const long = Array.from({ length: 100 }, (_, i) => `id${i}`);
+    await q(db, 'sqlite', long, 'ACTIVE');
+    await q(db, 'sqlite', long, 'ACTIVE');
+    assert.equal(builds, 4, 'a long list is compiled per call, so lengths cannot grow the cache without bound');
+    assert.deepEqual(seen.at(-1)!.parameters, [...long, 'ACTIVE']);
+    await assert.rejects(q(db, 'sqlite', [], 'ACTIVE'), /empty list/);
   });
 });

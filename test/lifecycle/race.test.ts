@@ -47,10 +47,10 @@ for (const db of DATABASES) {
       const highest = (await h.sys.store.addresses.highestInSubnet(subnetId))!;
       const taken = next(highest);
       assert.equal((await h.req('POST', `/v2.1/endpoints/${a.id}/ipaddresses`, { ipaddress: { subnet_id: subnetId, ip: taken } })).status, 202);
-      // Another node's view: the highest address in use is still the old one.
+      // Another node's view: the highest address in use is still the old one (a repository's methods are on its prototype).
       const store = h.sys.store;
       const transaction = store.transaction;
-      store.transaction = ((fn) => transaction.call(store, (tx) => fn({ ...tx, addresses: { ...tx.addresses, highestInSubnet: async () => highest } }))) as Store['transaction'];
+      store.transaction = ((fn) => transaction.call(store, (tx) => fn({ ...tx, addresses: Object.assign(Object.create(tx.addresses) as typeof tx.addresses, { highestInSubnet: async () => highest }) }))) as Store['transaction'];
       try {
         const bind = await h.req('POST', `/v2.1/endpoints/${b.id}/ipaddresses`, { ipaddress: { subnet_id: subnetId, ip: '' } });
         assert.equal(bind.status, 202, JSON.stringify(bind.body));

@@ -52,11 +52,15 @@ export function registerAuth(
     if (!claimant) throw authFailed();
     request.pendingAuth = claimant;
   });
-  app.addHook('preValidation', async (request) => {
+  // Most requests have nothing pending here: no promise for them.
+  app.addHook('preValidation', (request, _reply, done) => {
     const pending = request.pendingAuth;
-    if (!pending) return;
+    if (!pending) return done();
     request.pendingAuth = null;
-    request.principal = await pending.authenticate(request);
+    pending.authenticate(request).then((principal) => {
+      request.principal = principal;
+      done();
+    }, done);
   });
 }
 

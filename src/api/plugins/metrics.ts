@@ -10,9 +10,10 @@ const UNMATCHED = 'unmatched';
 
 /** Register before the routes, so that the hook sees all of them. */
 export function registerMetrics(app: FastifyInstance, metrics: MetricsRegistry): void {
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? UNMATCHED;
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime);
+    done();
   });
   app.get(
     METRICS_PATH,

@@ -5,10 +5,10 @@ import { rateLimited } from '../../domain/errors.ts';
 
 /** Register after registerAuth: hooks of one kind run in order, so the principal is known by then, whichever way it authenticated. */
 export function registerRateLimit(app: FastifyInstance, limiter: TokenBucketRateLimiter): void {
-  app.addHook('preValidation', async (request, reply) => {
+  app.addHook('preValidation', (request, reply, done) => {
     const projectId = request.principal?.projectId;
-    if (projectId === undefined || limiter.take(projectId)) return;
+    if (projectId === undefined || limiter.take(projectId)) return done();
     reply.header('Retry-After', '1');
-    throw rateLimited();
+    done(rateLimited());
   });
 }
