@@ -5,6 +5,8 @@
 #   VPCDNS_DNS_WORKERS=N            DNS worker processes (default: cores - 1, at least 1)
 #   VPCDNS_NODE_FLAGS="--cpu-prof"  node flags for the vpcdns process (and its workers)
 #
+# Also starts bench/node-forwarder.mjs, a minimal Node forwarder (id swap, bytes forwarded, no cache), as
+# "node-min": the ceiling of one Node process on the machine, measured in the same run.
 # Starts vpcdns (SQLite in memory) with an inbound endpoint at 127.30.1.10 and a rule forwarding
 # corp.internal to 127.0.0.2:5300 through an outbound endpoint, then runs ../shared/bench/dns-peers.sh,
 # which starts the upstream (knotd) and the peers and measures every target with dnsperf.
@@ -18,7 +20,7 @@ DNS_PORT=5399
 INBOUND=127.30.1.10
 TOKEN="bench-dns-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vpcdns-dns-bench.XXXXXX")
-trap 'kill "${VPCDNS_PID:-}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+trap 'kill ${VPCDNS_PID:-} ${NODE_MIN_PID:-} 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 cat > "$WORK/config.yaml" <<YAML
 projects:
@@ -38,19 +40,24 @@ VPCDNS_PID=$!
 for _ in $(seq 1 100); do curl -sf http://127.0.0.1:$API_PORT/healthz > /dev/null && break; sleep 0.1; done
 npx tsx bench/dns-setup.ts "http://127.0.0.1:$API_PORT" "$TOKEN" 6f1c0e2a-0000-4000-8000-0000000000d1 6f1c0e2a-0000-4000-8000-0000000000d0 $INBOUND
 
-bash "$PEERS" "$DUR" "vpcdns=$INBOUND:$DNS_PORT" | tee "$WORK/table.txt"
+# The yardstick: a minimal Node forwarder (UDP only; its tcp line stays empty), the ceiling of one Node process here.
+NODE_MIN=127.30.1.30
+node bench/node-forwarder.mjs "$NODE_MIN:$DNS_PORT" 127.0.0.2:5300 > "$WORK/node-forwarder.log" 2>&1 &
+NODE_MIN_PID=$!
+
+bash "$PEERS" "$DUR" "vpcdns=$INBOUND:$DNS_PORT" "node-min=$NODE_MIN:$DNS_PORT" | tee "$WORK/table.txt"
 
 # The ratios the data-plane issue asks about, from this run's table (NAME MODE QPS ...).
 awk '
-  $1 ~ /^(unbound|dnsmasq|dnsdist|vpcdns)$/ && $3 ~ /^[0-9.]+$/ { qps[$1 "," $2] = $3 }
+  $1 ~ /^(unbound|dnsmasq|dnsdist|vpcdns|node-min)$/ && $3 ~ /^[0-9.]+$/ { qps[$1 "," $2] = $3 }
   END {
     print ""
     print "vpcdns / peer, same run:"
     split("hot miss tcp", modes, " ")
     for (i = 1; i <= 3; i++) {
       m = modes[i]; line = sprintf("  %-5s", m)
-      split("unbound dnsmasq dnsdist", peers, " ")
-      for (j = 1; j <= 3; j++) {
+      split("unbound dnsmasq dnsdist node-min", peers, " ")
+      for (j = 1; j <= 4; j++) {
         p = peers[j]
         if (qps["vpcdns," m] > 0 && qps[p "," m] > 0) line = line sprintf("  vs %-8s %5.2f", p, qps["vpcdns," m] / qps[p "," m])
       }
