@@ -10,7 +10,10 @@ import { buildUpstreamQuery } from './wire-edit.ts';
 import { isTruncated } from './wire.ts';
 import type { ParsedQuery } from './wire.ts';
 
-/** One query to forward, and who hears how it went: exactly one of forwarded or failed, exactly once. */
+/**
+ * One query to forward, and who hears how it went: forwarded or failed, once; after an unexpected error on
+ * the way, failed may follow forwarded, and must then be ignored (ForwardedQuery does).
+ */
 export interface ForwardRequest {
   /** The client's message as it arrived. */
   readonly message: Buffer;
@@ -98,7 +101,9 @@ class ForwardJob implements ExchangeWaiter {
     this.f.stats.upstreamQueries++;
     this.sentAt = performance.now();
     if (this.req.transport === 'tcp' && this.f.opts.forwardTcpOverTcp) {
-      void tcpExchange(this.source, target, this.base, this.req.query.questionEnd, this.f.opts.timeoutMs).then((r) => this.settle(r));
+      tcpExchange(this.source, target, this.base, this.req.query.questionEnd, this.f.opts.timeoutMs)
+        .then((r) => this.settle(r))
+        .catch((err: unknown) => this.crashed(err));
     } else {
       this.f.pool.send(this.source, target, this.base, this.req.query.questionEnd, this);
     }
@@ -112,14 +117,16 @@ class ForwardJob implements ExchangeWaiter {
     // RFC 7766 5: ask the same target over TCP; if that fails, hand the truncated reply on and let the client retry over TCP.
     this.f.stats.tcpRetries++;
     const target = this.target!;
-    void tcpExchange(this.source, target, this.base, this.req.query.questionEnd, this.f.opts.timeoutMs).then((tcp) => {
-      if (tcp.ok) {
-        this.succeeded(tcp.reply);
-        return;
-      }
-      this.f.opts.log?.debug({ target: `${target.ip}:${target.port}`, reason: tcp.reason }, 'TCP retry after TC failed');
-      this.succeeded(reply);
-    });
+    tcpExchange(this.source, target, this.base, this.req.query.questionEnd, this.f.opts.timeoutMs)
+      .then((tcp) => {
+        if (tcp.ok) {
+          this.succeeded(tcp.reply);
+          return;
+        }
+        this.f.opts.log?.debug({ target: `${target.ip}:${target.port}`, reason: tcp.reason }, 'TCP retry after TC failed');
+        this.succeeded(reply);
+      })
+      .catch((err: unknown) => this.crashed(err));
   }
 
   onFailure(reason: ExchangeFailure): void {
@@ -135,6 +142,12 @@ class ForwardJob implements ExchangeWaiter {
       this.f.opts.log?.warn({ target: `${target.ip}:${target.port}`, reason }, 'upstream target marked down');
     }
     this.next();
+  }
+
+  /** A bug on the way: the query fails (if it has not been answered yet) rather than the process. */
+  private crashed(err: unknown): void {
+    this.f.opts.log?.error({ err }, 'forwarding failed unexpectedly');
+    this.req.failed(false);
   }
 
   private settle(result: ExchangeResult): void {

@@ -80,8 +80,15 @@ export class UdpUpstreamPool {
       entry = this.openSource(key, sourceIp, family);
     }
     // Sockets already open (the usual case): sent at once.
-    if (entry instanceof Promise) void entry.then((ready) => this.sendFrom(ready, target, query, questionEnd, waiter));
-    else this.sendFrom(entry, target, query, questionEnd, waiter);
+    if (entry instanceof Promise) {
+      // A throw here must not become an unhandled rejection (which ends the process): the waiter hears of it.
+      entry.then((ready) => this.sendFrom(ready, target, query, questionEnd, waiter)).catch((err: unknown) => {
+        this.opts.log?.error({ err }, 'upstream send failed unexpectedly');
+        waiter.onFailure('network', err instanceof Error ? err.message : String(err));
+      });
+    } else {
+      this.sendFrom(entry, target, query, questionEnd, waiter);
+    }
   }
 
   private sendFrom(ready: SourceSockets, target: UpstreamTarget, query: Buffer, questionEnd: number, waiter: ExchangeWaiter): void {
