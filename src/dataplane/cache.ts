@@ -163,16 +163,9 @@ export class PacketCache {
     this.wireLength[slot] = wire.length;
     this.ttlCount[slot] = offsets.length;
     const bytes = qname.length + wire.length + 2 * offsets.length;
-    let store: Buffer;
-    let at: number;
-    if (bytes <= SLOT_BYTES) {
-      store = this.slabs[Math.floor(slot / SLAB_SLOTS)]!;
-      at = (slot % SLAB_SLOTS) * SLOT_BYTES;
-    } else {
-      store = Buffer.allocUnsafe(bytes);
-      at = 0;
-      this.large.set(slot, store);
-    }
+    if (bytes > SLOT_BYTES) this.large.set(slot, Buffer.allocUnsafe(bytes));
+    const store = this.bufferOf(slot);
+    let at = this.offsetOf(slot);
     at += store.write(qname, at, 'latin1');
     at += wire.copy(store, at);
     for (let i = 0; i < offsets.length; i++, at += 2) store.writeUInt16BE(offsets[i]!, at);

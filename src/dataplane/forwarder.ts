@@ -24,8 +24,8 @@ export interface ForwardRequest {
   readonly sourceIps: readonly string[] | null;
   /** A target answered; reply is this query's own buffer. */
   forwarded(reply: Buffer, target: UpstreamTarget): void;
-  /** Every attempt failed (loop: every target was one of this data plane's own listeners). */
-  failed(loop: boolean): void;
+  /** Every attempt failed, or every target was one of this data plane's own listeners (a loop). */
+  failed(): void;
 }
 
 export interface ForwarderOptions {
@@ -52,7 +52,7 @@ export class Forwarder {
     const usable = req.targets.some((t) => this.opts.isOwnListener(t.ip, t.port)) ? req.targets.filter((t) => !this.opts.isOwnListener(t.ip, t.port)) : req.targets;
     if (usable.length === 0) {
       this.stats.loopsDetected++;
-      req.failed(true);
+      req.failed();
       return;
     }
     new ForwardJob(this, req, usable).next();
@@ -90,7 +90,7 @@ class ForwardJob implements ExchangeWaiter {
   next(): void {
     const i = ++this.attempt;
     if (i >= this.attempts) {
-      this.req.failed(false);
+      this.req.failed();
       return;
     }
     const target = this.ordered[i]!;
@@ -101,7 +101,7 @@ class ForwardJob implements ExchangeWaiter {
     this.f.stats.upstreamQueries++;
     this.sentAt = performance.now();
     if (this.req.transport === 'tcp' && this.f.opts.forwardTcpOverTcp) {
-      tcpExchange(this.source, target, this.base, this.req.query.questionEnd, this.f.opts.timeoutMs)
+      this.overTcp()
         .then((r) => this.settle(r))
         .catch((err: unknown) => this.crashed(err));
     } else {
@@ -117,7 +117,7 @@ class ForwardJob implements ExchangeWaiter {
     // RFC 7766 5: ask the same target over TCP; if that fails, hand the truncated reply on and let the client retry over TCP.
     this.f.stats.tcpRetries++;
     const target = this.target!;
-    tcpExchange(this.source, target, this.base, this.req.query.questionEnd, this.f.opts.timeoutMs)
+    this.overTcp()
       .then((tcp) => {
         if (tcp.ok) {
           this.succeeded(tcp.reply);
@@ -134,7 +134,7 @@ class ForwardJob implements ExchangeWaiter {
     this.f.stats.upstreamFailures++;
     this.f.stats.upstreamFailuresByReason[reason] = (this.f.stats.upstreamFailuresByReason[reason] ?? 0) + 1;
     if (reason === 'closed') {
-      this.req.failed(false);
+      this.req.failed();
       return;
     }
     // 'source' and 'busy' are not the target's fault: they do not count against its health.
@@ -144,10 +144,15 @@ class ForwardJob implements ExchangeWaiter {
     this.next();
   }
 
+  /** This attempt's exchange over TCP: same target, source and query. */
+  private overTcp(): Promise<ExchangeResult> {
+    return tcpExchange(this.source, this.target!, this.base, this.req.query.questionEnd, this.f.opts.timeoutMs);
+  }
+
   /** A bug on the way: the query fails (if it has not been answered yet) rather than the process. */
   private crashed(err: unknown): void {
     this.f.opts.log?.error({ err }, 'forwarding failed unexpectedly');
-    this.req.failed(false);
+    this.req.failed();
   }
 
   private settle(result: ExchangeResult): void {

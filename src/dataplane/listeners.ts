@@ -19,43 +19,25 @@ export interface QueryClient extends ClientInfo {
 /** Answers one message through client.respond. */
 export type QueryHandler = (msg: Buffer, client: QueryClient) => void;
 
-/** One UDP query: who asked, and whether it has been answered (a second respond is ignored). */
-class UdpQuery implements QueryClient {
-  private done = false;
-  constructor(
-    private readonly listener: Listener,
-    readonly address: string,
-    readonly port: number,
-  ) {}
-
-  get transport(): 'udp' {
-    return 'udp';
-  }
-
-  respond(reply: Buffer | null): void {
-    if (this.done) return;
-    this.done = true;
-    this.listener.udpAnswered(this, reply);
-  }
+/** Where a query's answer goes: the listener's UDP socket, or the client's TCP connection. */
+interface AnswerSink {
+  answered(query: Query, reply: Buffer | null): void;
 }
 
-/** One query on a TCP connection. */
-class TcpQuery implements QueryClient {
+/** One query: who asked, over what, and whether it has been answered (a second respond is ignored). */
+class Query implements QueryClient {
   private done = false;
   constructor(
-    private readonly conn: TcpConnection,
+    private readonly sink: AnswerSink,
+    readonly transport: 'udp' | 'tcp',
     readonly address: string,
     readonly port: number,
   ) {}
 
-  get transport(): 'tcp' {
-    return 'tcp';
-  }
-
   respond(reply: Buffer | null): void {
     if (this.done) return;
     this.done = true;
-    this.conn.answered(reply);
+    this.sink.answered(this, reply);
   }
 }
 
@@ -89,7 +71,7 @@ export function bindErrorMessage(ip: string, port: number, proto: 'udp' | 'tcp',
   return `cannot bind ${host}:${port}/${proto}: ${code}${hint === undefined ? '' : ` (${hint})`}`;
 }
 
-export class Listener {
+export class Listener implements AnswerSink {
   private closing = false;
   private inFlight = 0;
   private drained: (() => void) | null = null;
@@ -121,8 +103,9 @@ export class Listener {
     return listener;
   }
 
-  /** Runs the handler for one message; a handler that throws gets the query answered with nothing. */
-  private dispatch(msg: Buffer, query: QueryClient): void {
+  /** Runs the handler for one message (its answer goes to sink); a handler that throws gets the query answered with nothing. */
+  dispatch(sink: AnswerSink, transport: 'udp' | 'tcp', msg: Buffer, address: string, port: number): void {
+    const query = new Query(sink, transport, address, port);
     this.inFlight++;
     try {
       this.handler(msg, query);
@@ -134,11 +117,11 @@ export class Listener {
 
   private onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.closing) return;
-    this.dispatch(msg, new UdpQuery(this, rinfo.address, rinfo.port));
+    this.dispatch(this, 'udp', msg, rinfo.address, rinfo.port);
   }
 
-  /** For UdpQuery: sends the answer (if any) and counts the query out of flight. */
-  udpAnswered(query: UdpQuery, reply: Buffer | null): void {
+  /** A UDP query's answer: sent (if any), and the query counted out of flight. */
+  answered(query: Query, reply: Buffer | null): void {
     // No callback: a failed send of an answer has no one to tell (an unconnected UDP send to a client
     // that went away), and a callback would cost a tick per answer. close() flushes the queue first.
     if (reply !== null) this.opts.sendQueue.send(this.udp, reply, query.port, query.address);
@@ -163,11 +146,6 @@ export class Listener {
     socket.on('timeout', () => conn.onIdle());
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.connections.delete(socket));
-  }
-
-  /** For TcpConnection: a framed message to answer. */
-  tcpQuery(conn: TcpConnection, msg: Buffer, address: string, port: number): void {
-    this.dispatch(msg, new TcpQuery(conn, address, port));
   }
 
   get isClosing(): boolean {
@@ -236,7 +214,7 @@ function listenTcp(ip: string, opts: ListenerOptions): Promise<net.Server> {
 }
 
 /** One client's TCP connection: length framing, pipelining up to a cap (reading pauses beyond it), answers in the order they are ready. */
-class TcpConnection {
+class TcpConnection implements AnswerSink {
   private buffered: Buffer = Buffer.alloc(0);
   private pending = 0;
   private readonly address: string;
@@ -266,7 +244,7 @@ class TcpConnection {
       this.buffered = this.buffered.subarray(2 + length);
       this.pending++;
       if (this.pending >= this.opts.tcpMaxPipelined) this.socket.pause();
-      this.listener.tcpQuery(this, msg, this.address, this.port);
+      this.listener.dispatch(this, 'tcp', msg, this.address, this.port);
     }
   }
 
@@ -274,7 +252,7 @@ class TcpConnection {
     if (this.pending === 0) this.socket.end();
   }
 
-  answered(reply: Buffer | null): void {
+  answered(_query: Query, reply: Buffer | null): void {
     const socket = this.socket;
     if (reply !== null && !socket.destroyed && socket.writable) {
       const frame = Buffer.allocUnsafe(2 + reply.length);

@@ -79,15 +79,15 @@ export class UdpUpstreamPool {
     if (entry === undefined || (!(entry instanceof Promise) && !entry.ok && this.opts.now() - entry.at > SOURCE_RETRY_MS)) {
       entry = this.openSource(key, sourceIp, family);
     }
-    // Sockets already open (the usual case): sent at once.
     if (entry instanceof Promise) {
-      // A throw here must not become an unhandled rejection (which ends the process): the waiter hears of it.
+      // The source's sockets are still opening. A throw here must not become an unhandled rejection (which
+      // ends the process): the waiter hears of it.
       entry.then((ready) => this.sendFrom(ready, target, query, questionEnd, waiter)).catch((err: unknown) => {
         this.opts.log?.error({ err }, 'upstream send failed unexpectedly');
         waiter.onFailure('network', err instanceof Error ? err.message : String(err));
       });
     } else {
-      this.sendFrom(entry, target, query, questionEnd, waiter);
+      this.sendFrom(entry, target, query, questionEnd, waiter); // sockets already open: the usual case
     }
   }
 
