@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../domain/clock.ts';
 import type { CacheVerdict } from './reply-scan.ts';
+import { copyBytes } from './wire.ts';
 
 /** The DO and CD bits of a query, which change its answer, as the cache keys them. */
 export function cacheFlags(dnssecOk: boolean, checkingDisabled: boolean): number {
@@ -121,7 +122,7 @@ export class PacketCache {
     const store = this.bufferOf(slot);
     const at = this.offsetOf(slot) + this.nameLength[slot]!;
     const out = Buffer.allocUnsafe(length);
-    store.copy(out, 0, at, at + length);
+    copyBytes(store, at, at + length, out, 0);
     const elapsed = Math.floor((now - this.storedAt[slot]!) / 1000);
     if (elapsed > 0) {
       const ttls = this.ttlCount[slot]!;
@@ -167,7 +168,8 @@ export class PacketCache {
     const store = this.bufferOf(slot);
     let at = this.offsetOf(slot);
     at += store.write(qname, at, 'latin1');
-    at += wire.copy(store, at);
+    store.set(wire, at);
+    at += wire.length;
     for (let i = 0; i < offsets.length; i++, at += 2) store.writeUInt16BE(offsets[i]!, at);
   }
 

@@ -12,9 +12,11 @@ import type dgram from 'node:dgram';
 export type SendCallback = (err: Error | null) => void;
 
 export class SendQueue {
-  // Parallel arrays, reused from burst to burst: no object per datagram.
-  private readonly sockets: dgram.Socket[] = [];
-  private readonly buffers: Buffer[] = [];
+  // Parallel arrays, reused from burst to burst: no object per datagram. Their length only grows (to the
+  // largest burst so far): emptying an array frees its storage, and each burst would grow it again.
+  private count = 0;
+  private readonly sockets: (dgram.Socket | undefined)[] = [];
+  private readonly buffers: (Buffer | undefined)[] = [];
   private readonly ports: number[] = [];
   private readonly addresses: string[] = [];
   private readonly callbacks: (SendCallback | undefined)[] = [];
@@ -26,11 +28,12 @@ export class SendQueue {
    * failed send is not reported (as with dgram).
    */
   send(socket: dgram.Socket, buffer: Buffer, port: number, address: string, callback?: SendCallback): void {
-    this.sockets.push(socket);
-    this.buffers.push(buffer);
-    this.ports.push(port);
-    this.addresses.push(address);
-    this.callbacks.push(callback);
+    const i = this.count++;
+    this.sockets[i] = socket;
+    this.buffers[i] = buffer;
+    this.ports[i] = port;
+    this.addresses[i] = address;
+    this.callbacks[i] = callback;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flushSoon);
@@ -40,21 +43,23 @@ export class SendQueue {
   /** Sends everything queued now (also called before a socket closes, so that nothing queued is lost). */
   flush(): void {
     this.scheduled = false;
-    // Re-read the length: a callback told of a failed send may queue the next attempt during the loop.
-    for (let i = 0; i < this.sockets.length; i++) {
+    // Re-read the count: a callback told of a failed send may queue the next attempt during the loop.
+    for (let i = 0; i < this.count; i++) {
+      const socket = this.sockets[i]!;
+      const buffer = this.buffers[i]!;
       const callback = this.callbacks[i];
+      // Let go of what was sent (the slots stay, for the next burst).
+      this.sockets[i] = undefined;
+      this.buffers[i] = undefined;
+      this.callbacks[i] = undefined;
       try {
-        if (callback === undefined) this.sockets[i]!.send(this.buffers[i]!, this.ports[i], this.addresses[i]);
-        else this.sockets[i]!.send(this.buffers[i]!, this.ports[i], this.addresses[i], callback);
+        if (callback === undefined) socket.send(buffer, this.ports[i], this.addresses[i]);
+        else socket.send(buffer, this.ports[i], this.addresses[i], callback);
       } catch (err) {
         // The socket closed while the datagram waited.
         callback?.(err instanceof Error ? err : new Error(String(err)));
       }
     }
-    this.sockets.length = 0;
-    this.buffers.length = 0;
-    this.ports.length = 0;
-    this.addresses.length = 0;
-    this.callbacks.length = 0;
+    this.count = 0;
   }
 }

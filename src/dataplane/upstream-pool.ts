@@ -21,7 +21,11 @@ export interface ExchangeWaiter {
 }
 
 class Pending {
+  /** Neighbours in its socket's deadline list. */
+  prev: Pending | null = null;
+  next: Pending | null = null;
   constructor(
+    readonly id: number,
     readonly ip: string,
     readonly port: number,
     readonly query: Buffer,
@@ -31,10 +35,58 @@ class Pending {
   ) {}
 }
 
-interface UpstreamSocket {
-  readonly socket: dgram.Socket;
-  /** Keyed by query id; insertion order is deadline order because every attempt gets the same timeout. */
-  readonly pending: Map<number, Pending>;
+const ID_SPACE = 65536;
+
+/**
+ * One upstream socket and the exchanges waiting on it: found by query id in a table of all 65,536 ids,
+ * and kept in a list in deadline order (every attempt gets the same timeout, so sending order is deadline
+ * order). Neither allocates per exchange beyond the Pending itself; a Map with an entry added and one
+ * deleted per query rebuilds its table every few hundred queries.
+ */
+class UpstreamSocket {
+  private readonly byId: (Pending | undefined)[] = new Array<Pending | undefined>(ID_SPACE).fill(undefined);
+  /** Oldest (first to expire) and newest. */
+  head: Pending | null = null;
+  private tail: Pending | null = null;
+
+  constructor(readonly socket: dgram.Socket) {}
+
+  has(id: number): boolean {
+    return this.byId[id] !== undefined;
+  }
+
+  get(id: number): Pending | undefined {
+    return this.byId[id];
+  }
+
+  add(p: Pending): void {
+    this.byId[p.id] = p;
+    p.prev = this.tail;
+    if (this.tail === null) this.head = p;
+    else this.tail.next = p;
+    this.tail = p;
+  }
+
+  remove(p: Pending): void {
+    this.byId[p.id] = undefined;
+    if (p.prev === null) this.head = p.next;
+    else p.prev.next = p.next;
+    if (p.next === null) this.tail = p.prev;
+    else p.next.prev = p.prev;
+    p.prev = null;
+    p.next = null;
+  }
+
+  /** Removes and returns every exchange, oldest first. */
+  drain(): Pending[] {
+    const all: Pending[] = [];
+    while (this.head !== null) {
+      const p = this.head;
+      this.remove(p);
+      all.push(p);
+    }
+    return all;
+  }
 }
 
 type SourceSockets = { readonly ok: true; readonly sockets: UpstreamSocket[] } | { readonly ok: false; readonly error: string; readonly at: number };
@@ -104,20 +156,20 @@ export class UdpUpstreamPool {
     let id = -1;
     for (let i = 0; i < ID_TRIES && id < 0; i++) {
       const candidate = randomQueryId();
-      if (!sock.pending.has(candidate)) id = candidate;
+      if (!sock.has(candidate)) id = candidate;
     }
     if (id < 0) {
       waiter.onFailure('busy');
       return;
     }
     query.writeUInt16BE(id, 0);
-    const pending = new Pending(target.ip, target.port, query, questionEnd, this.opts.now() + this.opts.timeoutMs, waiter);
-    sock.pending.set(id, pending);
-    // The callback is how a send error (no route, permission) is learnt at once rather than at the deadline.
+    const pending = new Pending(id, target.ip, target.port, query, questionEnd, this.opts.now() + this.opts.timeoutMs, waiter);
+    sock.add(pending);
+    // The callback is how a send error (no route, not permitted, too large) is learnt at once rather than at the deadline.
     this.opts.sendQueue.send(sock.socket, query, target.port, target.ip, (err) => {
-      if (err === null || err === undefined || sock.pending.get(id) !== pending) return;
-      sock.pending.delete(id);
-      waiter.onFailure('network', err.message);
+      if (err === null || err === undefined || sock.get(id) !== pending) return;
+      sock.remove(pending);
+      notify(pending, 'network', err.message, this.opts.log);
     });
   }
 
@@ -138,7 +190,7 @@ export class UdpUpstreamPool {
   private openSocket(sourceIp: string | null, family: 4 | 6): Promise<UpstreamSocket> {
     return new Promise((resolve, reject) => {
       const socket = createUdpSocket(family);
-      const sock: UpstreamSocket = { socket, pending: new Map() };
+      const sock = new UpstreamSocket(socket);
       const onError = (err: Error): void => {
         socket.close();
         reject(err);
@@ -162,12 +214,12 @@ export class UdpUpstreamPool {
       return;
     }
     const id = msg.readUInt16BE(0);
-    const p = sock.pending.get(id);
+    const p = sock.get(id);
     if (p === undefined || rinfo.address !== p.ip || rinfo.port !== p.port) {
       this.unmatched++;
       return;
     }
-    sock.pending.delete(id);
+    sock.remove(p);
     // Right address, port and id but not a reply to our question: a broken server, so fail over now.
     try {
       if (!isResponse(msg) || !questionMatches(msg, p.query, p.questionEnd)) p.waiter.onFailure('garbage');
@@ -183,14 +235,10 @@ export class UdpUpstreamPool {
     for (const entry of this.sources.values()) {
       if (entry instanceof Promise || !entry.ok) continue;
       for (const sock of entry.sockets) {
-        for (const [id, p] of sock.pending) {
-          if (p.deadline > now) break;
-          sock.pending.delete(id);
-          try {
-            p.waiter.onFailure('timeout');
-          } catch (err) {
-            this.opts.log?.error({ err }, 'upstream timeout handler failed');
-          }
+        while (sock.head !== null && sock.head.deadline <= now) {
+          const p = sock.head;
+          sock.remove(p);
+          notify(p, 'timeout', undefined, this.opts.log);
         }
       }
     }
@@ -204,11 +252,18 @@ export class UdpUpstreamPool {
     for (const entry of entries) {
       if (!entry.ok) continue;
       for (const sock of entry.sockets) {
-        const waiting = [...sock.pending.values()];
-        sock.pending.clear();
-        for (const p of waiting) p.waiter.onFailure('closed');
+        for (const p of sock.drain()) notify(p, 'closed', undefined, this.opts.log);
         sock.socket.close();
       }
     }
+  }
+}
+
+/** Tells p's waiter that its exchange failed; a waiter that throws (a bug) is logged, not propagated. */
+function notify(p: Pending, reason: ExchangeFailure, detail: string | undefined, log: Logger | undefined): void {
+  try {
+    p.waiter.onFailure(reason, detail);
+  } catch (err) {
+    log?.error({ err }, 'upstream failure handler failed');
   }
 }

@@ -1,5 +1,5 @@
 // Building wire messages from raw bytes: the upstream query (with the loop marker), error answers, and the reply for the client.
-import { HEADER_SIZE, OPTION_COOKIE, TYPE_OPT, forEachOption, skipRecord } from './wire.ts';
+import { HEADER_SIZE, OPTION_COOKIE, TYPE_OPT, copyBytes, forEachOption, skipRecord } from './wire.ts';
 import type { ParsedQuery } from './wire.ts';
 
 /** EDNS option code (local/experimental range, RFC 6891 9) carrying the ids of the vpcdns instances a query went through. */
@@ -28,24 +28,26 @@ export function viaPath(buf: Buffer, query: ParsedQuery): string[] {
  */
 export function buildUpstreamQuery(buf: Buffer, query: ParsedQuery, id: number, instanceId: Buffer, udpSize: number): Buffer {
   const edns = query.edns;
-  const via: Buffer[] = [];
-  const kept: Buffer[] = [];
+  // Two passes over the client's options (sizes, then bytes) rather than lists of slices: this runs for
+  // every forwarded query, and most carry no option at all.
+  let viaLength = instanceId.length;
+  let keptLength = 0;
   if (edns !== null) {
-    forEachOption(buf, edns.optionsStart, edns.end, (code, from, to) => {
-      if (code === OPTION_VIA) via.push(buf.subarray(from, to));
-      else if (code !== OPTION_COOKIE) kept.push(buf.subarray(from - 4, to));
-    });
+    for (let pos = edns.optionsStart; pos + 4 <= edns.end; ) {
+      const to = Math.min(edns.end, pos + 4 + buf.readUInt16BE(pos + 2));
+      const code = buf.readUInt16BE(pos);
+      if (code === OPTION_VIA) viaLength += to - pos - 4;
+      else if (code !== OPTION_COOKIE) keptLength += to - pos;
+      pos = to;
+    }
   }
-  via.push(instanceId);
-  const viaLength = via.reduce((n, b) => n + b.length, 0);
-  const keptLength = kept.reduce((n, b) => n + b.length, 0);
   const rdLength = keptLength + 4 + viaLength;
-  const head = edns === null ? buf.subarray(0, buf.length) : buf.subarray(0, edns.start);
-  const tail = edns === null ? buf.subarray(0, 0) : buf.subarray(edns.end);
-  const out = Buffer.allocUnsafe(head.length + tail.length + 11 + rdLength);
-  head.copy(out, 0);
-  let pos = head.length;
-  pos += tail.copy(out, pos);
+  const headEnd = edns === null ? buf.length : edns.start;
+  const tailLength = edns === null ? 0 : buf.length - edns.end;
+  const out = Buffer.allocUnsafe(headEnd + tailLength + 11 + rdLength);
+  copyBytes(buf, 0, headEnd, out, 0);
+  let pos = headEnd;
+  if (tailLength > 0) pos += copyBytes(buf, edns!.end, buf.length, out, pos);
   out[pos] = 0;
   out.writeUInt16BE(TYPE_OPT, pos + 1);
   out.writeUInt16BE(udpSize, pos + 3);
@@ -54,11 +56,20 @@ export function buildUpstreamQuery(buf: Buffer, query: ParsedQuery, id: number, 
   out.writeUInt16BE(edns === null ? 0 : edns.flags & DO_BIT, pos + 7);
   out.writeUInt16BE(rdLength, pos + 9);
   pos += 11;
-  for (const option of kept) pos += option.copy(out, pos);
-  out.writeUInt16BE(OPTION_VIA, pos);
-  out.writeUInt16BE(viaLength, pos + 2);
-  pos += 4;
-  for (const part of via) pos += part.copy(out, pos);
+  const viaAt = pos + keptLength;
+  out.writeUInt16BE(OPTION_VIA, viaAt);
+  out.writeUInt16BE(viaLength, viaAt + 2);
+  let viaPos = viaAt + 4;
+  if (edns !== null) {
+    for (let at = edns.optionsStart; at + 4 <= edns.end; ) {
+      const to = Math.min(edns.end, at + 4 + buf.readUInt16BE(at + 2));
+      const code = buf.readUInt16BE(at);
+      if (code === OPTION_VIA) viaPos += copyBytes(buf, at + 4, to, out, viaPos);
+      else if (code !== OPTION_COOKIE) pos += copyBytes(buf, at, to, out, pos);
+      at = to;
+    }
+  }
+  copyBytes(instanceId, 0, instanceId.length, out, viaPos);
   out.writeUInt16BE(id, 0);
   if (edns === null) out.writeUInt16BE(out.readUInt16BE(10) + 1, 10);
   return out;
@@ -75,7 +86,7 @@ export function buildErrorResponse(buf: Buffer, rcode: number, questionEnd: numb
   const flags = buf.readUInt16BE(2);
   out.writeUInt16BE(FLAG_QR_RA | (flags & 0x7900) | (rcode & 0x0f), 2); // opcode and RD kept
   out.writeUInt16BE(qLength > 0 ? 1 : 0, 4);
-  if (qLength > 0) buf.copy(out, HEADER_SIZE, HEADER_SIZE, questionEnd);
+  if (qLength > 0) copyBytes(buf, HEADER_SIZE, questionEnd, out, HEADER_SIZE);
   if (withOpt) {
     writeBareOpt(out, HEADER_SIZE + qLength, doBit);
     out.writeUInt16BE(1, 10);
@@ -113,7 +124,7 @@ export function findReplyOpt(buf: Buffer, questionEnd: number): { start: number;
 export function finalizeReply(reply: Buffer, client: Buffer, query: ParsedQuery, maxSize: number): Buffer {
   let out = reply;
   out.writeUInt16BE(query.id, 0);
-  client.copy(out, HEADER_SIZE, HEADER_SIZE, query.questionEnd);
+  copyBytes(client, HEADER_SIZE, query.questionEnd, out, HEADER_SIZE);
   if (query.edns === null && out.readUInt16BE(10) > 0) {
     const opt = findReplyOpt(out, query.questionEnd);
     if (opt !== null) {
@@ -130,7 +141,7 @@ export function finalizeReply(reply: Buffer, client: Buffer, query: ParsedQuery,
 function truncatedReply(reply: Buffer, query: ParsedQuery): Buffer {
   const withOpt = query.edns !== null;
   const out = Buffer.alloc(query.questionEnd + (withOpt ? 11 : 0));
-  reply.copy(out, 0, 0, query.questionEnd);
+  copyBytes(reply, 0, query.questionEnd, out, 0);
   out.writeUInt16BE(out.readUInt16BE(2) | FLAG_TC, 2);
   out.writeUInt16BE(0, 6);
   out.writeUInt16BE(0, 8);

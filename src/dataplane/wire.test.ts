@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import type { Answer } from 'dns-packet';
 import { OPTION_VIA, buildErrorResponse, buildUpstreamQuery, finalizeReply, viaPath } from './wire-edit.ts';
-import { parseQuery, questionMatches } from './wire.ts';
+import { copyBytes, parseQuery, questionMatches } from './wire.ts';
 import type { ParsedQuery } from './wire.ts';
 
 function query(name: string, edns?: number, options: { code: number; data: Buffer }[] = []): Buffer {
@@ -118,6 +118,31 @@ describe('buildUpstreamQuery', () => {
     const opt = dnsPacket.decode(out).additionals?.[0] as unknown as { options: { code: number }[] };
     assert.deepEqual(opt.options.map((o) => o.code), [15, OPTION_VIA]);
     assert.ok(questionMatches(out, client, q.questionEnd));
+  });
+
+  it('copies kept options byte for byte, with several via ids in order', () => {
+    const client = query('b.example', 1232, [
+      { code: OPTION_VIA, data: Buffer.from([1, 1, 1, 1, 2, 2, 2, 2]) },
+      { code: 8, data: Buffer.from([0, 1, 24, 0, 10, 1, 2]) },
+    ]);
+    const out = buildUpstreamQuery(client, parsed(client), 7, me, 1232);
+    const opt = dnsPacket.decode(out).additionals?.[0] as unknown as { options: { code: number; data?: Buffer }[] };
+    assert.deepEqual(viaPath(out, parsed(out)), ['01010101', '02020202', '01020304']);
+    const subnet = client.indexOf(Buffer.from([0, 8, 0, 7, 0, 1, 24, 0, 10, 1, 2]));
+    assert.ok(subnet > 0 && out.includes(client.subarray(subnet, subnet + 11)), 'the client-subnet option is carried unchanged');
+    assert.equal(opt.options.length, 2);
+  });
+});
+
+describe('copyBytes', () => {
+  it('copies short and long runs from any offset to any offset', () => {
+    for (const length of [0, 1, 40, 128, 129, 700]) {
+      const src = Buffer.from(Array.from({ length: length + 10 }, (_, i) => (i * 7) & 0xff));
+      const dst = Buffer.alloc(length + 20, 0xee);
+      assert.equal(copyBytes(src, 5, 5 + length, dst, 3), length);
+      assert.deepEqual(dst.subarray(3, 3 + length), src.subarray(5, 5 + length));
+      assert.ok(dst.subarray(0, 3).every((b) => b === 0xee) && dst.subarray(3 + length).every((b) => b === 0xee), `length ${length}: nothing outside the run is written`);
+    }
   });
 });
 

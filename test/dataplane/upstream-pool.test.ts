@@ -1,0 +1,142 @@
+// The UDP upstream pool on its own: replies matched by id and sender, deadlines in sending order, a send
+// error failing only the exchanges waiting on that target, and close() failing what is left.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { SendQueue } from '../../src/dataplane/send-queue.ts';
+import { UdpUpstreamPool } from '../../src/dataplane/upstream-pool.ts';
+import type { ExchangeFailure, ExchangeWaiter } from '../../src/dataplane/upstream-pool.ts';
+import { FakeUpstream, buildQuery } from './helpers.ts';
+
+const SOURCE = '127.0.53.201';
+
+/** A waiter that records how its exchange ended. */
+class Recorder implements ExchangeWaiter {
+  readonly ended: Promise<{ reply?: Buffer; reason?: ExchangeFailure; detail?: string }>;
+  calls = 0;
+  private settle!: (r: { reply?: Buffer; reason?: ExchangeFailure; detail?: string }) => void;
+  constructor() {
+    this.ended = new Promise((resolve) => (this.settle = resolve));
+  }
+  onReply(reply: Buffer): void {
+    this.calls++;
+    this.settle({ reply });
+  }
+  onFailure(reason: ExchangeFailure, detail?: string): void {
+    this.calls++;
+    this.settle({ reason, detail });
+  }
+}
+
+/** Its outcome, or a failure (instead of a hung test) if it never comes. */
+function outcome(w: Recorder): Promise<{ reply?: Buffer; reason?: ExchangeFailure; detail?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const never = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the waiter heard nothing within 5 s')), 5000);
+  });
+  return Promise.race([w.ended, never]).finally(() => clearTimeout(timer));
+}
+
+function question(name: string): { query: Buffer; questionEnd: number } {
+  const query = buildQuery(name);
+  return { query, questionEnd: 12 + name.length + 2 + 4 };
+}
+
+describe('UdpUpstreamPool', () => {
+  let live: FakeUpstream;
+  let silent: FakeUpstream;
+
+  before(async () => {
+    live = await FakeUpstream.start('127.0.53.202');
+    silent = await FakeUpstream.start('127.0.53.203');
+    silent.mode = 'silent';
+  });
+  after(async () => {
+    await live.close();
+    await silent.close();
+  });
+
+  it('matches each reply to its exchange, whatever the order of the answers', async () => {
+    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, socketsPerSource: 2, now: () => performance.now(), sendQueue: new SendQueue() });
+    try {
+      const names = Array.from({ length: 20 }, (_, i) => `q${i}.corp.example`);
+      const waiters = names.map((name) => {
+        const w = new Recorder();
+        const { query, questionEnd } = question(name);
+        pool.send(SOURCE, live, query, questionEnd, w);
+        return w;
+      });
+      const results = await Promise.all(waiters.map((w) => outcome(w)));
+      results.forEach((r, i) => {
+        assert.ok(r.reply, `exchange ${i} failed: ${r.reason}`);
+        assert.ok(r.reply.includes(Buffer.from(`q${i}`)), `exchange ${i} got another question's reply`);
+      });
+      assert.deepEqual(live.received.slice(-20).map((q) => q.address), Array(20).fill(SOURCE));
+      assert.ok(waiters.every((w) => w.calls === 1));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('times exchanges out in sending order, and a timed-out exchange hears nothing more', async () => {
+    let now = 0;
+    const pool = new UdpUpstreamPool({ timeoutMs: 100, socketsPerSource: 1, now: () => now, sendQueue: new SendQueue() });
+    try {
+      // Open the source's socket first: deadlines are taken when a query leaves.
+      const warm = new Recorder();
+      pool.send(SOURCE, live, question('warm.corp.example').query, question('warm.corp.example').questionEnd, warm);
+      assert.ok((await outcome(warm)).reply);
+      const first = new Recorder();
+      const second = new Recorder();
+      pool.send(SOURCE, silent, question('a.corp.example').query, question('a.corp.example').questionEnd, first);
+      now = 50;
+      pool.send(SOURCE, silent, question('b.corp.example').query, question('b.corp.example').questionEnd, second);
+      now = 120; // past the first deadline only
+      assert.equal((await outcome(first)).reason, 'timeout');
+      assert.equal(second.calls, 0);
+      now = 200;
+      assert.equal((await outcome(second)).reason, 'timeout');
+      assert.equal(first.calls, 1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('fails an exchange whose send fails at once, not at the deadline, and no other', async () => {
+    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, socketsPerSource: 1, now: () => performance.now(), sendQueue: new SendQueue() });
+    const waiting = new Recorder();
+    try {
+      pool.send(SOURCE, silent, question('w.corp.example').query, question('w.corp.example').questionEnd, waiting);
+      // A datagram larger than UDP allows: the kernel refuses the send (EMSGSIZE) before anything leaves.
+      const tooBig = Buffer.alloc(70_000);
+      question('big.corp.example').query.copy(tooBig);
+      const failing = new Recorder();
+      pool.send(SOURCE, silent, tooBig, question('big.corp.example').questionEnd, failing);
+      const failed = await outcome(failing); // with a 60 s deadline, only the send error can end it in time
+      assert.equal(failed.reason, 'network');
+      assert.match(failed.detail ?? '', /EMSGSIZE/);
+      const answered = new Recorder();
+      pool.send(SOURCE, live, question('ok.corp.example').query, question('ok.corp.example').questionEnd, answered);
+      assert.ok((await outcome(answered)).reply);
+      assert.equal(waiting.calls, 0, 'the exchange on the same socket and target still waits');
+    } finally {
+      await pool.close();
+    }
+    assert.equal((await outcome(waiting)).reason, 'closed');
+  });
+
+  it('fails every exchange still waiting when it closes', async () => {
+    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, socketsPerSource: 2, now: () => performance.now(), sendQueue: new SendQueue() });
+    const waiters = ['x', 'y', 'z'].map((n) => {
+      const w = new Recorder();
+      const { query, questionEnd } = question(`${n}.corp.example`);
+      pool.send(SOURCE, silent, query, questionEnd, w);
+      return w;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the sockets have opened and the queries left
+    await pool.close();
+    for (const w of waiters) assert.equal((await outcome(w)).reason, 'closed');
+    const late = new Recorder();
+    pool.send(SOURCE, live, question('late.corp.example').query, question('late.corp.example').questionEnd, late);
+    assert.equal((await outcome(late)).reason, 'closed');
+  });
+});
