@@ -4,6 +4,9 @@
 #   bench/dns.sh [SECONDS]          (default 10; DNS_PEERS_MODES="hot miss tcp" selects the runs)
 #   VPCDNS_DNS_WORKERS=N            DNS worker processes (default: cores - 1, at least 1)
 #   VPCDNS_NODE_FLAGS="--cpu-prof"  node flags for the vpcdns process (and its workers)
+#   RUNS=N                          repeat the whole same-run comparison N times (default 1) and print, besides
+#                                   each run's table and ratios, the median of each ratio over the runs: on a
+#                                   shared VM one run's figures can be 15% off either way
 #
 # Also starts bench/node-forwarder.mjs, a minimal Node forwarder (id swap, bytes forwarded, no cache), as
 # "node-min": the ceiling of one Node process on the machine, measured in the same run.
@@ -45,22 +48,46 @@ NODE_MIN=127.30.1.30
 node bench/node-forwarder.mjs "$NODE_MIN:$DNS_PORT" 127.0.0.2:5300 > "$WORK/node-forwarder.log" 2>&1 &
 NODE_MIN_PID=$!
 
-bash "$PEERS" "$DUR" "vpcdns=$INBOUND:$DNS_PORT" "node-min=$NODE_MIN:$DNS_PORT" | tee "$WORK/table.txt"
+RUNS=${RUNS:-1}
+for run in $(seq 1 "$RUNS"); do
+  [ "$RUNS" -gt 1 ] && echo "=== run $run of $RUNS"
+  bash "$PEERS" "$DUR" "vpcdns=$INBOUND:$DNS_PORT" "node-min=$NODE_MIN:$DNS_PORT" | tee "$WORK/table.$run.txt"
 
-# The ratios the data-plane issue asks about, from this run's table (NAME MODE QPS ...).
-awk '
-  $1 ~ /^(unbound|dnsmasq|dnsdist|vpcdns|node-min)$/ && $3 ~ /^[0-9.]+$/ { qps[$1 "," $2] = $3 }
-  END {
-    print ""
-    print "vpcdns / peer, same run:"
-    split("hot miss tcp", modes, " ")
-    for (i = 1; i <= 3; i++) {
-      m = modes[i]; line = sprintf("  %-5s", m)
-      split("unbound dnsmasq dnsdist node-min", peers, " ")
-      for (j = 1; j <= 4; j++) {
-        p = peers[j]
-        if (qps["vpcdns," m] > 0 && qps[p "," m] > 0) line = line sprintf("  vs %-8s %5.2f", p, qps["vpcdns," m] / qps[p "," m])
+  # The ratios the data-plane issue asks about, from this run's table (NAME MODE QPS ...).
+  awk -v run="$run" -v out="$WORK/ratios.txt" '
+    $1 ~ /^(unbound|dnsmasq|dnsdist|vpcdns|node-min)$/ && $3 ~ /^[0-9.]+$/ { qps[$1 "," $2] = $3 }
+    END {
+      print ""
+      print "vpcdns / peer, same run:"
+      split("hot miss tcp", modes, " ")
+      for (i = 1; i <= 3; i++) {
+        m = modes[i]; line = sprintf("  %-5s", m)
+        split("unbound dnsmasq dnsdist node-min", peers, " ")
+        for (j = 1; j <= 4; j++) {
+          p = peers[j]
+          if (qps["vpcdns," m] > 0 && qps[p "," m] > 0) {
+            r = qps["vpcdns," m] / qps[p "," m]
+            line = line sprintf("  vs %-8s %5.2f", p, r)
+            printf "%s %s %s %.4f\n", m, p, run, r >> out
+          }
+        }
+        print line
       }
-      print line
-    }
-  }' "$WORK/table.txt"
+    }' "$WORK/table.$run.txt"
+done
+
+if [ "$RUNS" -gt 1 ]; then
+  echo ""
+  echo "vpcdns / peer, median over $RUNS runs (each ratio taken within one run):"
+  sort -k1,1 -k2,2 -k4,4n "$WORK/ratios.txt" | awk '
+    { key = $1 " " $2; v[key, ++n[key]] = $4; if (!(key in seen)) { seen[key] = 1; order[++k] = key } }
+    END {
+      for (i = 1; i <= k; i++) {
+        key = order[i]; c = n[key]
+        med = (c % 2) ? v[key, (c + 1) / 2] : (v[key, c / 2] + v[key, c / 2 + 1]) / 2
+        all = ""; for (j = 1; j <= c; j++) all = all sprintf(" %.2f", v[key, j])
+        split(key, kp, " ")
+        printf "  %-5s vs %-8s %5.2f   (sorted:%s)\n", kp[1], kp[2], med, all
+      }
+    }'
+fi
