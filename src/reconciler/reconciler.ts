@@ -75,8 +75,9 @@ export class Reconciler {
 
   /**
    * New work was committed, for one endpoint (or, without an id, anywhere). Coalesces bursts: at most
-   * one pass runs, and one more is queued; a pass starts once this turn of the event loop has run its ready I/O. A pass for named endpoints reads only their rows; a pass
-   * without names scans for every pending row.
+   * one pass runs, and one more is queued; a pass starts once this turn of the event loop has run its
+   * ready I/O. A pass for named endpoints reads only their rows; a pass without names scans for every
+   * pending row.
    */
   notify(endpointId?: string): void {
     if (this.o.mode !== 'auto' || this.stopped) return;

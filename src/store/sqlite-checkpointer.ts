@@ -2,7 +2,11 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
-/** Pages the WAL may hold before the server's own connection checkpoints anyway (a safety net: the worker keeps it far lower). */
+/**
+ * Pages the WAL may hold before the server's own connection checkpoints anyway: a safety net, and under a steady stream
+ * of commits the point where the WAL starts over, since a checkpoint beside them never finds it fully copied (the
+ * worker has copied nearly all of it by then, so little is left to do; docs/storage.md).
+ */
 export const SERVER_AUTOCHECKPOINT_PAGES = 4000;
 
 /**
