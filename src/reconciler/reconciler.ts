@@ -75,8 +75,9 @@ export class Reconciler {
 
   /**
    * New work was committed, for one endpoint (or, without an id, anywhere). Coalesces bursts: at most
-   * one pass runs, and one more is queued. A pass for named endpoints reads only their rows; a pass
-   * without names scans for every pending row.
+   * one pass runs, and one more is queued; a pass starts once this turn of the event loop has run its
+   * ready I/O. A pass for named endpoints reads only their rows; a pass without names scans for every
+   * pending row.
    */
   notify(endpointId?: string): void {
     if (this.o.mode !== 'auto' || this.stopped) return;
@@ -86,9 +87,13 @@ export class Reconciler {
       this.again = true;
       return;
     }
-    this.running = this.loop().finally(() => {
-      this.running = null;
-    });
+    // The pass starts after the I/O callbacks that are ready in this turn of the event loop (setImmediate, no timer):
+    // the writes of concurrent clients that arrive together then share one pass, its statements and its commit.
+    this.running = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.loop())
+      .finally(() => {
+        this.running = null;
+      });
   }
 
   /** Waits until no pass is running (tests and shutdown). */

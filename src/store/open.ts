@@ -8,6 +8,7 @@ import { migrationProvider } from './migrations.ts';
 import type { Database } from './schema.ts';
 import { withPreparedStatements } from './pg-prepared.ts';
 import { createSqlStore } from './sql-store.ts';
+import { SERVER_AUTOCHECKPOINT_PAGES, startCheckpointer } from './sqlite-checkpointer.ts';
 import { SqliteStatements } from './sqlite-statements.ts';
 import type { Store } from './types.ts';
 
@@ -40,7 +41,17 @@ async function openSqlite(path: string): Promise<Store> {
   const statements = new SqliteStatements(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
   await migrate(db);
-  return createSqlStore(db, 'sqlite', statements);
+  const store = createSqlStore(db, 'sqlite', statements);
+  if (path === ':memory:') return store;
+  // Checkpoints (and their fsyncs) run on a worker thread; the connection's own threshold is only a safety net.
+  sqlite.pragma(`wal_autocheckpoint = ${SERVER_AUTOCHECKPOINT_PAGES}`);
+  const checkpointer = await startCheckpointer(path, (message) => process.emitWarning(`SQLite checkpoint failed: ${message}`));
+  const close = store.close.bind(store);
+  store.close = async () => {
+    await checkpointer.stop();
+    await close();
+  };
+  return store;
 }
 
 const int8AsNumber = (oid: number, format?: unknown) =>

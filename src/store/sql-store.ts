@@ -4,6 +4,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import { guarded, num, precompiled, runDirectly, type Db, type Dialect } from './sql-util.ts';
 import type { SqliteStatements } from './sqlite-statements.ts';
 import { makeRuleRepos } from './rule-repos.ts';
+import { cachedTokenFind } from './token-cache.ts';
 import { ipToInt } from '../domain/ipam.ts';
 import type { Status } from '../domain/status.ts';
 import { isPendingSql, type Database, type EndpointAddressesTable, type EndpointsTable, type SubnetsTable, type VpcsTable } from './schema.ts';
@@ -595,7 +596,13 @@ export function createSqlStore(db: Kysely<Database>, dialect: Dialect, sqlite?: 
   const repos = makeRepos(db, dialect);
   /** Transactions asked for and not yet settled (from before BEGIN until after COMMIT or ROLLBACK). */
   let open = 0;
-  if (sqlite) runDirectly(db, (text, parameters) => (open === 0 ? sqlite.run(text, parameters) : undefined));
+  if (sqlite) {
+    runDirectly(db, (text, parameters) => (open === 0 ? sqlite.run(text, parameters) : undefined));
+    // The token of every request (token-cache.ts); inside a transaction tokens are read as they are.
+    const tokens: TokenRepo = Object.create(repos.tokens) as TokenRepo;
+    tokens.find = cachedTokenFind(repos.tokens.find.bind(repos.tokens), () => ({ local: sqlite.tokenWrites, others: sqlite.otherConnectionsVersion() }));
+    repos.tokens = tokens;
+  }
   return {
     ...repos,
     dialect,
