@@ -132,7 +132,11 @@ describe('UdpUpstreamPool', () => {
       pool.send(SOURCE, silent, query, questionEnd, w);
       return w;
     });
-    await new Promise((resolve) => setTimeout(resolve, 20)); // the sockets have opened and the queries left
+    // Until the three queries have reached the upstream: they are then waiting in the pool's table, not on its sockets opening.
+    const arrived = () => ['x', 'y', 'z'].every((n) => silent.received.some((q) => q.packet.questions?.[0]?.name === `${n}.corp.example`));
+    for (let i = 0; i < 500 && !arrived(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.ok(arrived(), 'the queries reached the upstream');
+    for (const w of waiters) assert.equal(w.calls, 0);
     await pool.close();
     for (const w of waiters) assert.equal((await outcome(w)).reason, 'closed');
     const late = new Recorder();

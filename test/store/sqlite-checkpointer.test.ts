@@ -22,7 +22,8 @@ describe('startCheckpointer', () => {
     const checkpointer = await startCheckpointer(path, (m) => errors.push(m), { intervalMs: 5, retryMs: 5 });
     const insert = db.prepare('insert into t (v) values (?)');
     for (let i = 0; i < 50; i++) insert.run('x'.repeat(500));
-    while (checkpointer.framesCopied === 0) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 1000 && checkpointer.framesCopied === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(checkpointer.framesCopied > 0, 'the worker copied WAL frames within 5 s');
     await checkpointer.stop();
     await checkpointer.stop(); // twice is harmless
     // The server's connection now finds nothing left to copy.
