@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { ManualClock } from '../domain/clock.ts';
 import { PacketCache, SLOT_BYTES, questionHash } from './cache.ts';
-import { scanReplyForCache } from './reply-scan.ts';
+import { CacheVerdict, scanReplyForCache } from './reply-scan.ts';
 
 const limits = { maxTtl: 86400, maxNegativeTtl: 3600 };
 /** A fixed hash seed: with the random one, two of the thousands of names a test stores could collide (a miss, by design). */
@@ -228,5 +228,21 @@ describe('scanReplyForCache', () => {
     assert.equal(scanReplyForCache(long, qEnd, limits).ttl, 86400);
     const negative = dnsPacket.encode({ type: 'response', id: 1, questions: q, answers: [{ type: 'A', name: 'nx.example', ttl: 0x80000000, data: '192.0.2.1' }] });
     assert.equal(scanReplyForCache(negative, qEnd, limits).ttl, 0);
+  });
+  it('scans into a reused verdict: each scan starts afresh, and the offsets grow past their first size', () => {
+    const verdict = new CacheVerdict();
+    const answers = Array.from({ length: 40 }, (_, i) => ({ type: 'A' as const, name: 'nx.example', ttl: 100 + i, data: '192.0.2.1' }));
+    const many = dnsPacket.encode({ type: 'response', id: 1, questions: q, answers });
+    assert.equal(scanReplyForCache(many, qEnd, limits, verdict), verdict);
+    assert.equal(verdict.ttl, 100);
+    assert.equal(verdict.ttlCount, 40);
+    // Each TTL offset points at that record's TTL.
+    for (let i = 0; i < 40; i++) assert.equal(many.readUInt32BE(verdict.ttlOffsets[i]!), 100 + i);
+    const one = dnsPacket.encode({ type: 'response', id: 1, questions: q, answers: [{ type: 'A', name: 'nx.example', ttl: 7, data: '192.0.2.1' }] });
+    scanReplyForCache(one, qEnd, limits, verdict);
+    assert.deepEqual([verdict.ttl, verdict.ttlCount, verdict.negative], [7, 1, false]);
+    const servfail = dnsPacket.encode({ type: 'response', id: 1, flags: 2, questions: q, answers });
+    scanReplyForCache(servfail, qEnd, limits, verdict);
+    assert.deepEqual([verdict.ttl, verdict.ttlCount], [0, 0]);
   });
 });

@@ -166,17 +166,18 @@ export class PacketCache {
     this.words[r + TYPE_CLASS] = (qtype << 16) | qclass;
     this.words[r + FLAGS] = flags;
     const offsets = verdict.ttlOffsets;
+    const ttlCount = verdict.ttlCount;
     this.words[r + NAME_LENGTH] = qname.length;
     this.words[r + WIRE_LENGTH] = wire.length;
-    this.words[r + TTL_COUNT] = offsets.length;
-    const bytes = qname.length + wire.length + 2 * offsets.length;
+    this.words[r + TTL_COUNT] = ttlCount;
+    const bytes = qname.length + wire.length + 2 * ttlCount;
     if (bytes > SLOT_BYTES) this.large.set(slot, Buffer.allocUnsafe(bytes));
     const store = this.bufferOf(slot);
     let at = this.offsetOf(slot);
     at += store.write(qname, at, 'latin1');
     store.set(wire, at);
     at += wire.length;
-    for (let i = 0; i < offsets.length; i++, at += 2) store.writeUInt16BE(offsets[i]!, at);
+    for (let i = 0; i < ttlCount; i++, at += 2) store.writeUInt16BE(offsets[i]!, at);
   }
 
   /** The slot whose hash is hash, or NONE. */

@@ -43,8 +43,8 @@ export interface DataPlaneOptions {
   cacheMaxNegativeTtl?: number;
   /** EDNS UDP payload size advertised upstream (default 1232, never more). */
   upstreamUdpSize?: number;
-  /** UDP sockets per source address, each on a random port (default 4). */
-  socketsPerSource?: number;
+  /** How long the UDP socket (and random port) of a source address is used before a fresh one replaces it, ms (default 1000). */
+  portRotationMs?: number;
   /** Forward queries that came over TCP over TCP (RFC 5625 4.4) instead of UDP first (default false). */
   forwardTcpOverTcp?: boolean;
   /** Consecutive failures before a target is marked down (default 2). */
@@ -115,7 +115,7 @@ export class DataPlane {
     const maxAttempts = opts.maxAttempts ?? 3;
     const cacheSize = opts.cacheSize ?? 10000;
     this.cache = cacheSize > 0 ? new PacketCache(cacheSize, this.clock) : null;
-    this.pool = new UdpUpstreamPool({ timeoutMs, socketsPerSource: opts.socketsPerSource ?? 4, now: () => performance.now(), sendQueue: this.sendQueue, log: opts.log });
+    this.pool = new UdpUpstreamPool({ timeoutMs, portRotationMs: opts.portRotationMs ?? 1000, now: () => performance.now(), sendQueue: this.sendQueue, log: opts.log });
     this.health = new TargetHealth(
       { failuresToMarkDown: opts.failuresToMarkDown ?? 2, downBackoffMs: opts.downBackoffMs ?? 2000, maxDownBackoffMs: opts.maxDownBackoffMs ?? 30000 },
       () => this.clock.now(),

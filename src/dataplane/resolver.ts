@@ -7,7 +7,7 @@ import type { PacketCache } from './cache.ts';
 import type { ForwardRequest, Forwarder } from './forwarder.ts';
 import type { ClientInfo, QueryClient } from './listeners.ts';
 import type { QueryLogWriter } from './query-log.ts';
-import { scanReplyForCache } from './reply-scan.ts';
+import { CacheVerdict, scanReplyForCache } from './reply-scan.ts';
 import type { TtlLimits } from './reply-scan.ts';
 import type { Route, RouteTable } from './route-table.ts';
 import { rcodeName, typeName } from './stats.ts';
@@ -49,6 +49,8 @@ const DO_BIT = 0x8000;
 
 export class Resolver {
   private routing: ReadonlyMap<string, VpcRouting> = new Map();
+  /** Every forwarded reply is scanned into this one (the cache copies what it keeps). */
+  private readonly verdict = new CacheVerdict();
 
   constructor(
     private readonly opts: ResolverOptions,
@@ -197,7 +199,7 @@ export class Resolver {
       else {
         // Routing changed while this query was out: its answer may come from the old route, so do not keep it.
         if (this.cache !== null && this.routing.get(vpcId)?.epoch === job.routing.epoch) {
-          const verdict = scanReplyForCache(reply, query.questionEnd, this.opts.ttlLimits);
+          const verdict = scanReplyForCache(reply, query.questionEnd, this.opts.ttlLimits, this.verdict);
           if (verdict.ttl > 0) this.cache.set(vpcId, query.qname, query.qtype, query.qclass, job.cacheFlags, reply, verdict);
         }
         answer = { reply: finalizeReply(reply, msg, query, job.maxSize), ruleId: job.ruleId, upstream };

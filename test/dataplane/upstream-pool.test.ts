@@ -1,5 +1,5 @@
 // The UDP upstream pool on its own: replies matched by id and sender, deadlines in sending order, a send
-// error failing only the exchanges waiting on that target, and close() failing what is left.
+// error failing only the exchanges waiting on that target, port rotation, and close() failing what is left.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SendQueue } from '../../src/dataplane/send-queue.ts';
@@ -56,7 +56,7 @@ describe('UdpUpstreamPool', () => {
   });
 
   it('matches each reply to its exchange, whatever the order of the answers', async () => {
-    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, socketsPerSource: 2, now: () => performance.now(), sendQueue: new SendQueue() });
+    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 60_000, now: () => performance.now(), sendQueue: new SendQueue() });
     try {
       const names = Array.from({ length: 20 }, (_, i) => `q${i}.corp.example`);
       const waiters = names.map((name) => {
@@ -79,7 +79,7 @@ describe('UdpUpstreamPool', () => {
 
   it('times exchanges out in sending order, and a timed-out exchange hears nothing more', async () => {
     let now = 0;
-    const pool = new UdpUpstreamPool({ timeoutMs: 100, socketsPerSource: 1, now: () => now, sendQueue: new SendQueue() });
+    const pool = new UdpUpstreamPool({ timeoutMs: 100, portRotationMs: 60_000, now: () => now, sendQueue: new SendQueue() });
     try {
       // Open the source's socket first: deadlines are taken when a query leaves.
       const warm = new Recorder();
@@ -102,7 +102,7 @@ describe('UdpUpstreamPool', () => {
   });
 
   it('fails an exchange whose send fails at once, not at the deadline, and no other', async () => {
-    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, socketsPerSource: 1, now: () => performance.now(), sendQueue: new SendQueue() });
+    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 60_000, now: () => performance.now(), sendQueue: new SendQueue() });
     const waiting = new Recorder();
     try {
       pool.send(SOURCE, silent, question('w.corp.example').query, question('w.corp.example').questionEnd, waiting);
@@ -124,8 +124,62 @@ describe('UdpUpstreamPool', () => {
     assert.equal((await outcome(waiting)).reason, 'closed');
   });
 
+  it('rotates a source to a fresh port, and the old socket answers its exchanges until they end, then closes', async () => {
+    let now = 0;
+    const pool = new UdpUpstreamPool({ timeoutMs: 1000, portRotationMs: 100, now: () => now, sendQueue: new SendQueue() });
+    try {
+      const first = new Recorder();
+      pool.send(SOURCE, live, question('one.corp.example').query, question('one.corp.example').questionEnd, first);
+      assert.ok((await outcome(first)).reply);
+      const [oldPort] = pool.ports(SOURCE);
+      assert.equal(live.received.at(-1)?.port, oldPort);
+      // One exchange left waiting on the old port, sent after the period is over: it starts the rotation.
+      now = 150;
+      const waiting = new Recorder();
+      pool.send(SOURCE, silent, question('wait.corp.example').query, question('wait.corp.example').questionEnd, waiting);
+      for (let i = 0; i < 500 && pool.ports(SOURCE).length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      const [newPort, retiring] = pool.ports(SOURCE);
+      assert.equal(retiring, oldPort, 'the old socket stays open while an exchange waits on it');
+      assert.notEqual(newPort, oldPort);
+      assert.equal(pool.rotations, 1);
+      const second = new Recorder();
+      pool.send(SOURCE, live, question('two.corp.example').query, question('two.corp.example').questionEnd, second);
+      assert.ok((await outcome(second)).reply);
+      assert.equal(live.received.at(-1)?.port, newPort, 'new queries leave from the new port');
+      assert.equal(silent.received.at(-1)?.port, oldPort, 'the waiting exchange went out on the old one');
+      // Its deadline passes: it times out, and the old socket, now idle, is closed.
+      now = 1200;
+      assert.equal((await outcome(waiting)).reason, 'timeout');
+      for (let i = 0; i < 500 && pool.ports(SOURCE).length > 1; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.deepEqual(pool.ports(SOURCE), [newPort]);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('matches a reply that arrives on a retired socket', async () => {
+    let now = 0;
+    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 100, now: () => now, sendQueue: new SendQueue() });
+    live.delayMs = 150;
+    try {
+      const warm = new Recorder();
+      pool.send(SOURCE, live, question('warm2.corp.example').query, question('warm2.corp.example').questionEnd, warm);
+      assert.ok((await outcome(warm)).reply);
+      now = 150;
+      const slow = new Recorder();
+      pool.send(SOURCE, live, question('slow.corp.example').query, question('slow.corp.example').questionEnd, slow);
+      for (let i = 0; i < 500 && pool.rotations === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.equal(pool.rotations, 1, 'rotated while the reply was on its way');
+      const r = await outcome(slow);
+      assert.ok(r.reply?.includes(Buffer.from('slow')), `the slow exchange failed: ${r.reason}`);
+    } finally {
+      live.delayMs = 0;
+      await pool.close();
+    }
+  });
+
   it('fails every exchange still waiting when it closes', async () => {
-    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, socketsPerSource: 2, now: () => performance.now(), sendQueue: new SendQueue() });
+    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 60_000, now: () => performance.now(), sendQueue: new SendQueue() });
     const waiters = ['x', 'y', 'z'].map((n) => {
       const w = new Recorder();
       const { query, questionEnd } = question(`${n}.corp.example`);
