@@ -4,29 +4,12 @@ import type { TargetHealth } from './health.ts';
 import { randomIndex } from './query-id.ts';
 import { observeLatency, type DataPlaneStats } from './stats.ts';
 import type { UpstreamTarget } from './types.ts';
-import type { ExchangeFailure, ExchangeResult, ExchangeWaiter, UdpUpstreamPool } from './upstream-pool.ts';
+import { Exchange } from './upstream-pool.ts';
+import type { ExchangeFailure, ExchangeResult, UdpUpstreamPool } from './upstream-pool.ts';
 import { tcpExchange } from './upstream-tcp.ts';
 import { buildUpstreamQuery } from './wire-edit.ts';
 import { isTruncated } from './wire.ts';
 import type { ParsedQuery } from './wire.ts';
-
-/**
- * One query to forward, and who hears how it went: forwarded or failed, once; after an unexpected error on
- * the way, failed may follow forwarded, and must then be ignored (ForwardedQuery does).
- */
-export interface ForwardRequest {
-  /** The client's message as it arrived. */
-  readonly message: Buffer;
-  readonly query: ParsedQuery;
-  readonly transport: 'udp' | 'tcp';
-  readonly targets: readonly UpstreamTarget[];
-  /** Addresses to send from; null lets the kernel choose (default upstreams). */
-  readonly sourceIps: readonly string[] | null;
-  /** A target answered; reply is this query's own buffer. */
-  forwarded(reply: Buffer, target: UpstreamTarget): void;
-  /** Every attempt failed, or every target was one of this data plane's own listeners (a loop). */
-  failed(): void;
-}
 
 export interface ForwarderOptions {
   readonly timeoutMs: number;
@@ -47,65 +30,82 @@ export class Forwarder {
     readonly stats: DataPlaneStats,
   ) {}
 
-  /** Starts forwarding req; its callbacks run later (or at once when nothing can be tried). */
-  forward(req: ForwardRequest): void {
-    const usable = req.targets.some((t) => this.opts.isOwnListener(t.ip, t.port)) ? req.targets.filter((t) => !this.opts.isOwnListener(t.ip, t.port)) : req.targets;
+  /** Starts forwarding job; its callbacks run later (or at once when nothing can be tried). */
+  forward(job: ForwardJob): void {
+    const targets = job.targets;
+    const usable = targets.some((t) => this.opts.isOwnListener(t.ip, t.port)) ? targets.filter((t) => !this.opts.isOwnListener(t.ip, t.port)) : targets;
     if (usable.length === 0) {
       this.stats.loopsDetected++;
-      req.failed();
+      job.failed();
       return;
     }
-    new ForwardJob(this, req, usable).next();
+    job.start(this, usable);
   }
 }
 
 /**
- * The attempts of one forwarded query, one after another: target order by health, a source address
- * per attempt, failover on timeout or garbage, a TCP retry when a UDP reply is truncated. It is the
- * UDP pool's waiter for each of its attempts, so a forwarded query allocates no promise.
+ * One query to forward (what the subclass gives: the client's message, its parse, the targets and
+ * source addresses) and the attempts made for it, one after another: target order by health, a source
+ * address per attempt, failover on timeout or garbage, a TCP retry when a UDP reply is truncated. It is
+ * its own UDP exchange for each attempt, so a forwarded query allocates no promise and no object per
+ * attempt. The subclass hears how it went: forwarded or failed, once; after an unexpected error on the
+ * way, failed may follow forwarded, and must then be ignored.
  */
-class ForwardJob implements ExchangeWaiter {
-  private readonly ordered: readonly UpstreamTarget[];
-  private readonly attempts: number;
+export abstract class ForwardJob extends Exchange {
+  /** The client's message as it arrived. */
+  abstract readonly message: Buffer;
+  abstract readonly query: ParsedQuery;
+  abstract readonly transport: 'udp' | 'tcp';
+  abstract readonly targets: readonly UpstreamTarget[];
+  /** Addresses to send from; null lets the kernel choose (default upstreams). */
+  abstract readonly sourceIps: readonly string[] | null;
+  /** A target answered; reply is this query's own buffer. */
+  abstract forwarded(reply: Buffer, target: UpstreamTarget): void;
+  /** Every attempt failed, or every target was one of this data plane's own listeners (a loop). */
+  abstract failed(): void;
+
+  // Set by start(), when the forwarder takes the job.
+  private f!: Forwarder;
+  private ordered: readonly UpstreamTarget[] = [];
+  private attempts = 0;
   /** Attempts run one after another, so they share one buffer: each writes its own fresh id. */
-  private readonly base: Buffer;
-  private readonly firstSource: number;
+  private base!: Buffer;
+  private firstSource = 0;
   private attempt = -1;
   private target: UpstreamTarget | null = null;
   private source: string | null = null;
   private sentAt = 0;
 
-  constructor(
-    private readonly f: Forwarder,
-    private readonly req: ForwardRequest,
-    usable: readonly UpstreamTarget[],
-  ) {
+  /** For Forwarder.forward: usable are the targets that are not this data plane's own listeners. */
+  start(f: Forwarder, usable: readonly UpstreamTarget[]): void {
+    this.f = f;
     this.ordered = f.health.order(usable);
     this.attempts = Math.min(this.ordered.length, f.opts.maxAttempts);
-    this.base = buildUpstreamQuery(req.message, req.query, 0, f.opts.instanceId, f.opts.upstreamUdpSize);
-    this.firstSource = req.sourceIps === null ? 0 : randomIndex(req.sourceIps.length);
+    this.base = buildUpstreamQuery(this.message, this.query, 0, f.opts.instanceId, f.opts.upstreamUdpSize);
+    this.firstSource = this.sourceIps === null ? 0 : randomIndex(this.sourceIps.length);
+    this.nextAttempt();
   }
 
   /** Starts the next attempt, or reports failure when none is left. */
-  next(): void {
+  private nextAttempt(): void {
     const i = ++this.attempt;
     if (i >= this.attempts) {
-      this.req.failed();
+      this.failed();
       return;
     }
     const target = this.ordered[i]!;
-    const sources = this.req.sourceIps;
+    const sources = this.sourceIps;
     this.target = target;
     this.source = sources === null ? null : sources[(this.firstSource + i) % sources.length]!;
     this.f.health.startAttempt(target);
     this.f.stats.upstreamQueries++;
     this.sentAt = performance.now();
-    if (this.req.transport === 'tcp' && this.f.opts.forwardTcpOverTcp) {
+    if (this.transport === 'tcp' && this.f.opts.forwardTcpOverTcp) {
       this.overTcp()
         .then((r) => this.settle(r))
         .catch((err: unknown) => this.crashed(err));
     } else {
-      this.f.pool.send(this.source, target, this.base, this.req.query.questionEnd, this);
+      this.f.pool.send(this.source, target, this.base, this.query.questionEnd, this);
     }
   }
 
@@ -134,25 +134,25 @@ class ForwardJob implements ExchangeWaiter {
     this.f.stats.upstreamFailures++;
     this.f.stats.upstreamFailuresByReason[reason] = (this.f.stats.upstreamFailuresByReason[reason] ?? 0) + 1;
     if (reason === 'closed') {
-      this.req.failed();
+      this.failed();
       return;
     }
     // 'source' and 'busy' are not the target's fault: they do not count against its health.
     if (reason !== 'source' && reason !== 'busy' && this.f.health.recordFailure(target)) {
       this.f.opts.log?.warn({ target: `${target.ip}:${target.port}`, reason }, 'upstream target marked down');
     }
-    this.next();
+    this.nextAttempt();
   }
 
   /** This attempt's exchange over TCP: same target, source and query. */
   private overTcp(): Promise<ExchangeResult> {
-    return tcpExchange(this.source, this.target!, this.base, this.req.query.questionEnd, this.f.opts.timeoutMs);
+    return tcpExchange(this.source, this.target!, this.base, this.query.questionEnd, this.f.opts.timeoutMs);
   }
 
   /** A bug on the way: the query fails (if it has not been answered yet) rather than the process. */
   private crashed(err: unknown): void {
     this.f.opts.log?.error({ err }, 'forwarding failed unexpectedly');
-    this.req.failed();
+    this.failed();
   }
 
   private settle(result: ExchangeResult): void {
@@ -164,6 +164,6 @@ class ForwardJob implements ExchangeWaiter {
     const target = this.target!;
     observeLatency(this.f.stats.upstreamLatency, (performance.now() - this.sentAt) / 1000);
     this.f.health.recordSuccess(target);
-    this.req.forwarded(reply, target);
+    this.forwarded(reply, target);
   }
 }

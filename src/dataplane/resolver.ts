@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.ts';
 import { cacheFlags } from './cache.ts';
 import type { PacketCache } from './cache.ts';
-import type { ForwardRequest, Forwarder } from './forwarder.ts';
+import { ForwardJob } from './forwarder.ts';
+import type { Forwarder } from './forwarder.ts';
 import type { ClientInfo, QueryClient } from './listeners.ts';
 import type { QueryLogWriter } from './query-log.ts';
 import { CacheVerdict, scanReplyForCache } from './reply-scan.ts';
@@ -223,8 +224,11 @@ export class Resolver {
 
 }
 
-/** A query handed to the forwarder: the request it reads and the callbacks it reports to. */
-class ForwardedQuery implements ForwardRequest {
+/**
+ * A query handed to the forwarder: the request it reads and the callbacks it reports to. It is also the
+ * forwarder's job and the UDP pool's exchange (by inheritance), so that a forwarded query is one object.
+ */
+class ForwardedQuery extends ForwardJob {
   done = false;
   readonly vpcId: string;
   readonly transport: 'udp' | 'tcp';
@@ -244,6 +248,7 @@ class ForwardedQuery implements ForwardRequest {
     readonly ruleId: string | null,
     readonly started: number,
   ) {
+    super();
     this.vpcId = counter.vpcId;
     this.transport = client.transport;
     this.targets = route.kind === 'rule' ? route.rule.targets : route.upstreams;

@@ -1,6 +1,6 @@
 // UDP exchanges with upstreams: one socket per source address at a time (its port rotated), random ids, strict reply matching, one deadline sweep.
-// An exchange reports to a waiter object rather than through a promise: a forwarded query is the
-// hottest path of the data plane, and callbacks on one long-lived object cost less than a promise chain.
+// An exchange reports to itself rather than through a promise: a forwarded query is the hottest path of
+// the data plane, and callbacks on one long-lived object cost less than a promise chain.
 import type dgram from 'node:dgram';
 import type { Logger } from 'pino';
 import type { SendQueue } from './send-queue.ts';
@@ -14,25 +14,32 @@ export type ExchangeResult =
   | { readonly ok: true; readonly reply: Buffer }
   | { readonly ok: false; readonly reason: ExchangeFailure; readonly detail?: string };
 
-/** Who is told how an exchange ended: exactly one of the two calls, exactly once. Neither may throw. */
-export interface ExchangeWaiter {
-  onReply(reply: Buffer): void;
-  onFailure(reason: ExchangeFailure, detail?: string): void;
-}
+const NO_QUERY = Buffer.alloc(0);
 
-class Pending {
+/**
+ * One UDP exchange with an upstream as the pool tracks it, and who is told how it ended: for each send,
+ * exactly one of onReply and onFailure, exactly once; neither may throw. The forwarder's job for a
+ * query extends it, so that a forwarded query's attempts need no object of their own: an exchange is
+ * sent again (a new id, maybe another socket) only after its previous send has ended.
+ */
+export abstract class Exchange {
+  // What the pool sets when it sends: the id, the target, the query sent (for the question check) and the deadline.
+  sentId = 0;
+  sentIp = '';
+  sentPort = 0;
+  sentQuery: Buffer = NO_QUERY;
+  sentQuestionEnd = 0;
+  deadline = 0;
   /** Neighbours in its socket's deadline list. */
-  prev: Pending | null = null;
-  next: Pending | null = null;
-  constructor(
-    readonly id: number,
-    readonly ip: string,
-    readonly port: number,
-    readonly query: Buffer,
-    readonly questionEnd: number,
-    readonly deadline: number,
-    readonly waiter: ExchangeWaiter,
-  ) {}
+  older: Exchange | null = null;
+  newer: Exchange | null = null;
+  /** The socket it waits on; null when it is not in flight. */
+  waitingOn: UpstreamSocket | null = null;
+  /** Sends so far: a send error reported after the exchange has moved on is ignored. */
+  sends = 0;
+
+  abstract onReply(reply: Buffer): void;
+  abstract onFailure(reason: ExchangeFailure, detail?: string): void;
 }
 
 const ID_SPACE = 65536;
@@ -40,49 +47,51 @@ const ID_SPACE = 65536;
 /**
  * One upstream socket and the exchanges waiting on it: found by query id in a table of all 65,536 ids,
  * and kept in a list in deadline order (every attempt gets the same timeout, so sending order is deadline
- * order). Neither allocates per exchange beyond the Pending itself; a Map with an entry added and one
+ * order). Neither allocates per exchange; a Map with an entry added and one
  * deleted per query rebuilds its table every few hundred queries.
  */
-class UpstreamSocket {
+export class UpstreamSocket {
   /** Oldest (first to expire) and newest. */
-  head: Pending | null = null;
-  private tail: Pending | null = null;
+  head: Exchange | null = null;
+  private tail: Exchange | null = null;
 
   constructor(
     readonly socket: dgram.Socket,
     /** All undefined: a new table, or the table of a closed socket (half a megabyte, so rotation reuses it). */
-    readonly byId: (Pending | undefined)[],
+    readonly byId: (Exchange | undefined)[],
   ) {}
 
   has(id: number): boolean {
     return this.byId[id] !== undefined;
   }
 
-  get(id: number): Pending | undefined {
+  get(id: number): Exchange | undefined {
     return this.byId[id];
   }
 
-  add(p: Pending): void {
-    this.byId[p.id] = p;
-    p.prev = this.tail;
+  add(p: Exchange): void {
+    this.byId[p.sentId] = p;
+    p.waitingOn = this;
+    p.older = this.tail;
     if (this.tail === null) this.head = p;
-    else this.tail.next = p;
+    else this.tail.newer = p;
     this.tail = p;
   }
 
-  remove(p: Pending): void {
-    this.byId[p.id] = undefined;
-    if (p.prev === null) this.head = p.next;
-    else p.prev.next = p.next;
-    if (p.next === null) this.tail = p.prev;
-    else p.next.prev = p.prev;
-    p.prev = null;
-    p.next = null;
+  remove(p: Exchange): void {
+    this.byId[p.sentId] = undefined;
+    p.waitingOn = null;
+    if (p.older === null) this.head = p.newer;
+    else p.older.newer = p.newer;
+    if (p.newer === null) this.tail = p.older;
+    else p.newer.older = p.older;
+    p.older = null;
+    p.newer = null;
   }
 
   /** Removes and returns every exchange, oldest first. */
-  drain(): Pending[] {
-    const all: Pending[] = [];
+  drain(): Exchange[] {
+    const all: Exchange[] = [];
     while (this.head !== null) {
       const p = this.head;
       this.remove(p);
@@ -142,7 +151,7 @@ export class UdpUpstreamPool {
   /** Sockets opened to replace a source's active socket. */
   rotations = 0;
   /** Id tables of closed sockets (every entry undefined), for the next sockets rotation opens. */
-  private readonly spareTables: (Pending | undefined)[][] = [];
+  private readonly spareTables: (Exchange | undefined)[][] = [];
 
   constructor(private readonly opts: UdpPoolOptions) {
     const every = Math.max(5, Math.min(50, Math.floor(opts.timeoutMs / 10)));
@@ -151,12 +160,14 @@ export class UdpUpstreamPool {
   }
 
   /**
-   * Sends query (its id is overwritten) from sourceIp (null: any address) to target; the waiter hears of
-   * the matching reply or of the failure (timeout, send error, no socket for the source, ids exhausted).
+   * Sends query (its id is overwritten) from sourceIp (null: any address) to target; the exchange hears
+   * of the matching reply or of the failure (timeout, send error, no socket for the source, ids exhausted).
+   * An exchange still in flight must not be sent again (that is a bug, and throws).
    */
-  send(sourceIp: string | null, target: UpstreamTarget, query: Buffer, questionEnd: number, waiter: ExchangeWaiter): void {
+  send(sourceIp: string | null, target: UpstreamTarget, query: Buffer, questionEnd: number, ex: Exchange): void {
+    if (ex.waitingOn !== null) throw new Error('an upstream exchange was sent again while in flight');
     if (this.closed) {
-      waiter.onFailure('closed');
+      ex.onFailure('closed');
       return;
     }
     const family = familyOf(sourceIp ?? target.ip);
@@ -167,23 +178,23 @@ export class UdpUpstreamPool {
     }
     if (entry instanceof Promise) {
       // The source's socket is still opening. A throw here must not become an unhandled rejection (which
-      // ends the process): the waiter hears of it.
-      entry.then((ready) => this.sendFrom(ready, target, query, questionEnd, waiter)).catch((err: unknown) => {
+      // ends the process): the exchange hears of it.
+      entry.then((ready) => this.sendFrom(ready, target, query, questionEnd, ex)).catch((err: unknown) => {
         this.opts.log?.error({ err }, 'upstream send failed unexpectedly');
-        waiter.onFailure('network', err instanceof Error ? err.message : String(err));
+        ex.onFailure('network', err instanceof Error ? err.message : String(err));
       });
     } else {
-      this.sendFrom(entry, target, query, questionEnd, waiter); // socket already open: the usual case
+      this.sendFrom(entry, target, query, questionEnd, ex); // socket already open: the usual case
     }
   }
 
-  private sendFrom(entry: SourceEntry, target: UpstreamTarget, query: Buffer, questionEnd: number, waiter: ExchangeWaiter): void {
+  private sendFrom(entry: SourceEntry, target: UpstreamTarget, query: Buffer, questionEnd: number, ex: Exchange): void {
     if (this.closed) {
-      waiter.onFailure('closed');
+      ex.onFailure('closed');
       return;
     }
     if (!entry.ok) {
-      waiter.onFailure('source', entry.error);
+      ex.onFailure('source', entry.error);
       return;
     }
     const now = this.opts.now();
@@ -195,17 +206,23 @@ export class UdpUpstreamPool {
       if (!sock.has(candidate)) id = candidate;
     }
     if (id < 0) {
-      waiter.onFailure('busy');
+      ex.onFailure('busy');
       return;
     }
     query.writeUInt16BE(id, 0);
-    const pending = new Pending(id, target.ip, target.port, query, questionEnd, now + this.opts.timeoutMs, waiter);
-    sock.add(pending);
+    ex.sentId = id;
+    ex.sentIp = target.ip;
+    ex.sentPort = target.port;
+    ex.sentQuery = query;
+    ex.sentQuestionEnd = questionEnd;
+    ex.deadline = now + this.opts.timeoutMs;
+    const send = ++ex.sends;
+    sock.add(ex);
     // The callback is how a send error (no route, not permitted, too large) is learnt at once rather than at the deadline.
     this.opts.sendQueue.send(sock.socket, query, target.port, target.ip, (err) => {
-      if (err === null || err === undefined || sock.get(id) !== pending) return;
-      sock.remove(pending);
-      notify(pending, 'network', err.message, this.opts.log);
+      if (err === null || err === undefined || ex.sends !== send || ex.waitingOn !== sock) return;
+      sock.remove(ex);
+      notify(ex, 'network', err.message, this.opts.log);
     });
   }
 
@@ -250,7 +267,7 @@ export class UdpUpstreamPool {
   private openSocket(sourceIp: string | null, family: 4 | 6): Promise<UpstreamSocket> {
     return new Promise((resolve, reject) => {
       const socket = createUdpSocket(family);
-      const sock = new UpstreamSocket(socket, this.spareTables.pop() ?? new Array<Pending | undefined>(ID_SPACE).fill(undefined));
+      const sock = new UpstreamSocket(socket, this.spareTables.pop() ?? new Array<Exchange | undefined>(ID_SPACE).fill(undefined));
       const onError = (err: Error): void => {
         socket.close();
         this.spareTable(sock);
@@ -276,17 +293,17 @@ export class UdpUpstreamPool {
     }
     const id = msg.readUInt16BE(0);
     const p = sock.get(id);
-    if (p === undefined || rinfo.address !== p.ip || rinfo.port !== p.port) {
+    if (p === undefined || rinfo.address !== p.sentIp || rinfo.port !== p.sentPort) {
       this.unmatched++;
       return;
     }
     sock.remove(p);
     // Right address, port and id but not a reply to our question: a broken server, so fail over now.
     try {
-      if (!isResponse(msg) || !questionMatches(msg, p.query, p.questionEnd)) p.waiter.onFailure('garbage');
-      else p.waiter.onReply(msg);
+      if (!isResponse(msg) || !questionMatches(msg, p.sentQuery, p.sentQuestionEnd)) p.onFailure('garbage');
+      else p.onReply(msg);
     } catch (err) {
-      // A waiter must not throw; if one does, it must not take the socket's message handler down with it.
+      // An exchange must not throw; if one does, it must not take the socket's message handler down with it.
       this.opts.log?.error({ err }, 'upstream reply handler failed');
     }
   }
@@ -347,10 +364,10 @@ function expire(sock: UpstreamSocket, now: number, log: Logger | undefined): voi
   }
 }
 
-/** Tells p's waiter that its exchange failed; a waiter that throws (a bug) is logged, not propagated. */
-function notify(p: Pending, reason: ExchangeFailure, detail: string | undefined, log: Logger | undefined): void {
+/** Tells exchange p that it failed; one that throws (a bug) is logged, not propagated. */
+function notify(p: Exchange, reason: ExchangeFailure, detail: string | undefined, log: Logger | undefined): void {
   try {
-    p.waiter.onFailure(reason, detail);
+    p.onFailure(reason, detail);
   } catch (err) {
     log?.error({ err }, 'upstream failure handler failed');
   }

@@ -4,17 +4,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SendQueue } from '../../src/dataplane/send-queue.ts';
 import { UdpUpstreamPool } from '../../src/dataplane/upstream-pool.ts';
-import type { ExchangeFailure, ExchangeWaiter } from '../../src/dataplane/upstream-pool.ts';
+import { Exchange } from '../../src/dataplane/upstream-pool.ts';
+import type { ExchangeFailure } from '../../src/dataplane/upstream-pool.ts';
 import { FakeUpstream, buildQuery } from './helpers.ts';
 
 const SOURCE = '127.0.53.201';
 
 /** A waiter that records how its exchange ended. */
-class Recorder implements ExchangeWaiter {
+class Recorder extends Exchange {
   readonly ended: Promise<{ reply?: Buffer; reason?: ExchangeFailure; detail?: string }>;
   calls = 0;
   private settle!: (r: { reply?: Buffer; reason?: ExchangeFailure; detail?: string }) => void;
   constructor() {
+    super();
     this.ended = new Promise((resolve) => (this.settle = resolve));
   }
   onReply(reply: Buffer): void {
@@ -174,6 +176,27 @@ describe('UdpUpstreamPool', () => {
       assert.ok(r.reply?.includes(Buffer.from('slow')), `the slow exchange failed: ${r.reason}`);
     } finally {
       live.delayMs = 0;
+      await pool.close();
+    }
+  });
+
+  it('refuses to send an exchange again while it is in flight, and sends it again once it has ended', async () => {
+    let now = 0;
+    const pool = new UdpUpstreamPool({ timeoutMs: 100, portRotationMs: 60_000, now: () => now, sendQueue: new SendQueue() });
+    try {
+      const warm = new Recorder();
+      pool.send(SOURCE, live, question('warm3.corp.example').query, question('warm3.corp.example').questionEnd, warm);
+      assert.ok((await outcome(warm)).reply);
+      const ex = new Recorder();
+      pool.send(SOURCE, silent, question('again.corp.example').query, question('again.corp.example').questionEnd, ex);
+      assert.throws(() => pool.send(SOURCE, live, question('again.corp.example').query, question('again.corp.example').questionEnd, ex), /in flight/);
+      now = 200;
+      assert.equal((await outcome(ex)).reason, 'timeout');
+      assert.equal(ex.waitingOn, null);
+      const before = ex.sends;
+      pool.send(SOURCE, live, question('again.corp.example').query, question('again.corp.example').questionEnd, ex);
+      assert.equal(ex.sends, before + 1);
+    } finally {
       await pool.close();
     }
   });
