@@ -117,6 +117,8 @@ class Source {
   readonly retiring: UpstreamSocket[] = [];
   /** A replacement socket is being opened. */
   rotating = false;
+  /** The last replacement could not be opened (logged once, until one can). */
+  rotationFailing = false;
 
   constructor(
     readonly ip: string | null,
@@ -240,12 +242,17 @@ export class UdpUpstreamPool {
         this.rotations++;
         src.retiring.push(src.active);
         src.active = fresh;
+        if (src.rotationFailing) this.opts.log?.info({ source: src.ip }, 'upstream socket rotation works again');
+        src.rotationFailing = false;
       },
       (err: unknown) => {
-        // Keep the current socket (and port) and try again one period later.
+        // Keep the current socket (and port) and try again one period later; say so once, not every period.
         src.rotating = false;
         src.since = this.opts.now();
-        this.opts.log?.warn({ source: src.ip, err: err instanceof Error ? err.message : String(err) }, 'cannot open a new upstream socket; keeping the current one');
+        const detail = { source: src.ip, err: err instanceof Error ? err.message : String(err) };
+        if (src.rotationFailing) this.opts.log?.debug(detail, 'cannot open a new upstream socket; keeping the current one');
+        else this.opts.log?.warn(detail, 'cannot open a new upstream socket; keeping the current one (logged once until it works again)');
+        src.rotationFailing = true;
       },
     );
   }

@@ -1,7 +1,9 @@
 // The UDP upstream pool on its own: replies matched by id and sender, deadlines in sending order, a send
 // error failing only the exchanges waiting on that target, port rotation, and close() failing what is left.
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
+import type { Logger } from 'pino';
 import { SendQueue } from '../../src/dataplane/send-queue.ts';
 import { UdpUpstreamPool } from '../../src/dataplane/upstream-pool.ts';
 import { Exchange } from '../../src/dataplane/upstream-pool.ts';
@@ -155,6 +157,45 @@ describe('UdpUpstreamPool', () => {
       for (let i = 0; i < 500 && pool.ports(SOURCE).length > 1; i++) await new Promise((resolve) => setTimeout(resolve, 5));
       assert.deepEqual(pool.ports(SOURCE), [newPort]);
     } finally {
+      await pool.close();
+    }
+  });
+
+  it('keeps the current socket when a fresh one cannot be bound, says so once, and rotates once it can', async () => {
+    let now = 0;
+    const warnings: string[] = [];
+    const log = { warn: (_o: unknown, m: string) => warnings.push(m), info: () => {}, debug: () => {}, error: () => {} } as unknown as Logger;
+    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 100, now: () => now, sendQueue: new SendQueue(), log });
+    const bind = dgram.Socket.prototype.bind;
+    try {
+      const first = new Recorder();
+      pool.send(SOURCE, live, question('r1.corp.example').query, question('r1.corp.example').questionEnd, first);
+      assert.ok((await outcome(first)).reply);
+      const [port] = pool.ports(SOURCE);
+      // From now on a bind fails as it would if the source address had left the host.
+      dgram.Socket.prototype.bind = function (this: dgram.Socket) {
+        process.nextTick(() => this.emit('error', Object.assign(new Error('bind EADDRNOTAVAIL'), { code: 'EADDRNOTAVAIL' })));
+        return this;
+      } as typeof bind;
+      for (const t of [150, 300, 450]) {
+        now = t;
+        const r = new Recorder();
+        pool.send(SOURCE, live, question(`r${t}.corp.example`).query, question(`r${t}.corp.example`).questionEnd, r);
+        assert.ok((await outcome(r)).reply, 'queries still leave through the current socket');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      assert.deepEqual(pool.ports(SOURCE), [port]);
+      assert.equal(pool.rotations, 0);
+      assert.equal(warnings.filter((w) => w.startsWith('cannot open a new upstream socket')).length, 1, 'warned once, not every period');
+      dgram.Socket.prototype.bind = bind;
+      now = 600;
+      const r = new Recorder();
+      pool.send(SOURCE, live, question('r600.corp.example').query, question('r600.corp.example').questionEnd, r);
+      for (let i = 0; i < 500 && pool.rotations === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.equal(pool.rotations, 1);
+      assert.notEqual(pool.ports(SOURCE)[0], port);
+    } finally {
+      dgram.Socket.prototype.bind = bind;
       await pool.close();
     }
   });
