@@ -45,6 +45,29 @@ describe('RouteTable.lookup', () => {
     assert.equal(ruleIdFor(all, 'x.corp.example'), 'r-corp');
   });
 
+  it('matches rules of several depths, skipping the suffixes no rule is as long or as short as', () => {
+    const t = new RouteTable({
+      vpcId: 'vpc-5',
+      rules: [rule('r2', 'corp.example'), rule('r4', 'a.b.corp.example'), rule('r5', 'x.y.z.other.example')],
+      upstreams: [{ ip: '10.9.9.9', port: 53 }],
+    });
+    const expected: [string, string][] = [
+      ['q.w.e.r.t.a.b.corp.example', 'r4'],
+      ['a.b.corp.example', 'r4'],
+      ['b.corp.example', 'r2'],
+      ['z.b.corp.example', 'r2'],
+      ['m.a.c.corp.example', 'r2'],
+      ['x.y.z.other.example', 'r5'],
+      ['w.x.y.z.other.example', 'r5'],
+      ['y.z.other.example', 'default'],
+      ['example', 'default'],
+      ['', 'default'],
+    ];
+    for (const [qname, id] of expected) assert.equal(ruleIdFor(t, qname), id, qname);
+    const none = new RouteTable({ vpcId: 'vpc-6', rules: [], upstreams: [] });
+    for (const qname of ['', 'a', 'a.b.c']) assert.equal(none.lookup(qname).kind, 'none', qname);
+  });
+
   it('does not split a label with an escaped dot', () => {
     const t = new RouteTable({ vpcId: 'vpc-4', rules: [rule('r', 'example')], upstreams: [] });
     assert.equal(ruleIdFor(t, 'a\\046b.example'), 'r');
