@@ -304,6 +304,26 @@ for (const db of DATABASES) {
         assert.deepEqual(await store.endpoints.transitionMany([], 'PENDING_UPDATE', 'ACTIVE', 778), new Set());
       });
 
+      it('transitionEach moves each endpoint from its own status to its own target, compare-and-set, and says which moved', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const [e, f, g] = [await endpoint(v, { status: 'PENDING_UPDATE' }), await endpoint(v, { status: 'PENDING_CREATE' }), await endpoint(v, { status: 'ACTIVE' })];
+        const moved = await store.endpoints.transitionEach(
+          [
+            { id: e.id, from: 'PENDING_UPDATE', to: 'ACTIVE' },
+            { id: f.id, from: 'PENDING_CREATE', to: 'ERROR' },
+            { id: g.id, from: 'PENDING_UPDATE', to: 'ACTIVE' },
+            { id: hex(), from: 'PENDING_UPDATE', to: 'ACTIVE' },
+          ],
+          777,
+        );
+        assert.deepEqual(moved, new Set([e.id, f.id]));
+        assert.deepEqual(await store.endpoints.getById(e.id), { ...e, status: 'ACTIVE', updatedAt: 777 });
+        assert.deepEqual(await store.endpoints.getById(f.id), { ...f, status: 'ERROR', updatedAt: 777 });
+        assert.deepEqual(await store.endpoints.getById(g.id), g, 'not in the expected status: unchanged');
+        assert.deepEqual(await store.endpoints.transitionEach([], 778), new Set());
+      });
+
       it('getByIdsForUpdate reads several endpoints in id order, unscoped, inside a transaction', async () => {
         const p = await project();
         const q = await project();
@@ -538,6 +558,65 @@ for (const db of DATABASES) {
         assert.deepEqual(await store.addresses.listByEndpoint(e.id), [a2]);
       });
 
+      it('applyOutcomes deletes, writes compare-and-set, and reads the endpoints\' addresses as they stand after, in one transaction', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const [e, f, g] = [await endpoint(v), await endpoint(v), await endpoint(v)];
+        const a1 = await address(e, s, '10.0.1.4');
+        const a2 = await address(e, s, '10.0.1.5');
+        const a3 = await address(e, s, '10.0.1.6', { status: 'PENDING_DELETE' });
+        const b1 = await address(f, s, '10.0.1.7');
+        const b2 = await address(f, s, '10.0.1.8', { status: 'PENDING_DELETE' });
+        const c1 = await address(g, s, '10.0.1.9');
+        const result = await store.transaction((tx) =>
+          tx.addresses.applyOutcomes({
+            deleteIds: [a3.id],
+            updates: [
+              { id: a1.id, status: 'ACTIVE', errorInfo: null },
+              { id: b1.id, status: 'ERROR', errorInfo: 'port busy' },
+              { id: b2.id, status: 'ACTIVE', errorInfo: null },
+              { id: hex(), status: 'ACTIVE', errorInfo: null },
+            ],
+            expected: 'PENDING_CREATE',
+            now: 999,
+            endpointIds: [e.id, f.id],
+          }),
+        );
+        assert.deepEqual(result.written, new Set([a1.id, b1.id]), 'b2 was not PENDING_CREATE');
+        const byId = <T extends { id: string }>(rows: T[]) => [...rows].sort((x, y) => x.id.localeCompare(y.id));
+        assert.deepEqual(
+          byId(result.addresses),
+          byId([
+            { id: a1.id, endpointId: e.id, status: 'ACTIVE' },
+            { id: a2.id, endpointId: e.id, status: 'PENDING_CREATE' },
+            { id: b1.id, endpointId: f.id, status: 'ERROR' },
+            { id: b2.id, endpointId: f.id, status: 'PENDING_DELETE' },
+          ]),
+          'a3 deleted; g not asked for',
+        );
+        assert.deepEqual(await store.addresses.listByEndpoint(e.id), [{ ...a1, status: 'ACTIVE', updatedAt: 999 }, a2]);
+        assert.deepEqual(await store.addresses.listByEndpoint(f.id), [{ ...b1, status: 'ERROR', errorInfo: 'port busy', updatedAt: 999 }, b2]);
+        assert.deepEqual(await store.addresses.listByEndpoint(g.id), [c1]);
+        const none = await store.transaction((tx) => tx.addresses.applyOutcomes({ deleteIds: [], updates: [], expected: 'PENDING_CREATE', now: 1000, endpointIds: [] }));
+        assert.deepEqual(none, { written: new Set(), addresses: [] });
+      });
+
+      it('pendingOfEndpoints lists the PENDING_* addresses of several endpoints only', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const [e, f, g] = [await endpoint(v), await endpoint(v), await endpoint(v)];
+        const a1 = await address(e, s, '10.0.1.4');
+        await address(e, s, '10.0.1.5', { status: 'ACTIVE' });
+        const b1 = await address(f, s, '10.0.1.6', { status: 'PENDING_DELETE' });
+        await address(f, s, '10.0.1.7', { status: 'ERROR', errorInfo: 'x' });
+        await address(g, s, '10.0.1.8');
+        const listed = await store.addresses.pendingOfEndpoints([e.id, f.id, hex()]);
+        assert.deepEqual([...listed].sort((x, y) => x.ip.localeCompare(y.ip)), [a1, b1]);
+        assert.deepEqual(await store.addresses.pendingOfEndpoints([]), []);
+      });
+
       it('createIfFree inserts an address unless its subnet has that ip, without raising', async () => {
         const p = await project();
         const v = await vpc(p.id);
@@ -557,6 +636,46 @@ for (const db of DATABASES) {
           assert.equal(await tx.addresses.createIfFree(b), true);
         });
         assert.deepEqual(await store.addresses.listByEndpoint(f.id), [other, b]);
+      });
+
+      it('createIfFreeMarkingEndpoint sets the endpoint\'s status only when it inserted the address', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const [e, f] = [await endpoint(v, { status: 'ACTIVE' }), await endpoint(v, { status: 'ACTIVE' })];
+        const a = addressOf(e, s, '10.0.1.7');
+        assert.equal(await store.addresses.createIfFreeMarkingEndpoint(a, 'PENDING_UPDATE'), true);
+        assert.deepEqual(await store.endpoints.getById(e.id), { ...e, status: 'PENDING_UPDATE', updatedAt: a.updatedAt });
+        assert.equal(await store.addresses.createIfFreeMarkingEndpoint(addressOf(f, s, '10.0.1.7'), 'PENDING_UPDATE'), false, 'taken in that subnet');
+        assert.deepEqual(await store.endpoints.getById(f.id), f, 'nothing inserted: the endpoint is unchanged');
+        assert.deepEqual(await store.addresses.listByEndpoint(e.id), [a]);
+        assert.deepEqual(await store.addresses.listByEndpoint(f.id), []);
+      });
+
+      it('setStatusMarkingEndpoint writes an address\'s status and its endpoint\'s', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const e = await endpoint(v, { status: 'ACTIVE' });
+        const a1 = await address(e, s, '10.0.1.4', { status: 'ERROR', errorInfo: 'busy' });
+        const a2 = await address(e, s, '10.0.1.5', { status: 'ACTIVE' });
+        await store.addresses.setStatusMarkingEndpoint(a1.id, e.id, { status: 'PENDING_DELETE', errorInfo: null, updatedAt: 888 }, 'PENDING_UPDATE');
+        assert.deepEqual(await store.addresses.listByEndpoint(e.id), [{ ...a1, status: 'PENDING_DELETE', errorInfo: null, updatedAt: 888 }, a2]);
+        assert.deepEqual(await store.endpoints.getById(e.id), { ...e, status: 'PENDING_UPDATE', updatedAt: 888 });
+      });
+
+      it('getWithHighest reads a subnet, by either id, with its highest address in use', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const [s, t] = [await subnet(v, '10.0.1.0/24'), await subnet(v, '10.0.2.0/24')];
+        const e = await endpoint(v);
+        assert.deepEqual(await store.subnets.getWithHighest(p.id, s.id), { ...s, highestInUse: null });
+        await address(e, s, '10.0.1.9');
+        await address(e, s, '10.0.1.200');
+        await address(e, t, '10.0.2.250', { subnetId: t.id });
+        assert.deepEqual(await store.subnets.getWithHighest(p.id, s.id), { ...s, highestInUse: ipToInt('10.0.1.200') });
+        assert.deepEqual(await store.subnets.getWithHighest(p.id, s.neutronSubnetId), { ...s, highestInUse: ipToInt('10.0.1.200') });
+        assert.equal(await store.subnets.getWithHighest((await project()).id, s.id), undefined, 'another project');
       });
 
       it('deletes an address, which frees its IP', async () => {
