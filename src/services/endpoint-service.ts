@@ -212,9 +212,10 @@ export class EndpointService {
     if (!isResourceId(id)) throw invalidEndpointId(id);
     const view = await this.deps.store.transaction(async (tx) => {
       await tx.endpoints.lock(id);
-      const ep = await tx.endpoints.get(p.projectId, id);
-      if (!ep) throw endpointNotFound(id);
-      const address = await tx.addresses.get(id, addressId);
+      // Both read after the lock, in one statement: the endpoint and the address to unbind.
+      const found = await tx.endpoints.getWithAddress(p.projectId, id, addressId);
+      if (!found) throw endpointNotFound(id);
+      const { endpoint: ep, address } = found;
       if (!address) throw ipAddressNotFound(addressId);
       if (address.status === 'PENDING_DELETE') return ep; // already being unbound
       assertNotDeleting(ep);

@@ -150,6 +150,24 @@ const hot = {
       .where((eb) => eb.or([eb('s.id', '=', id), eb('s.neutron_subnet_id', '=', id)])),
   ),
   endpointGet: precompiled((db, projectId: string, id: string) => endpointViewQuery(db).where('e.project_id', '=', projectId).where('e.id', '=', id)),
+  endpointGetWithAddress: precompiled((db, projectId: string, id: string, addressId: string) =>
+    endpointViewQuery(db)
+      .leftJoin('endpoint_addresses as x', (join) => join.onRef('x.endpoint_id', '=', 'e.id').on('x.id', '=', addressId))
+      .select([
+        'x.id as x_id',
+        'x.project_id as x_project_id',
+        'x.subnet_id as x_subnet_id',
+        'x.vpc_id as x_vpc_id',
+        'x.direction as x_direction',
+        'x.ip as x_ip',
+        'x.status as x_status',
+        'x.error_info as x_error_info',
+        'x.created_at as x_created_at',
+        'x.updated_at as x_updated_at',
+      ])
+      .where('e.project_id', '=', projectId)
+      .where('e.id', '=', id),
+  ),
   endpointGetById: precompiled((db, id: string) => db.selectFrom('endpoints').selectAll().where('id', '=', id)),
   /** PostgreSQL only: SQLite has no FOR UPDATE (its transactions are serial). */
   endpointLock: precompiled((db, id: string) => db.selectFrom('endpoints').select('id').where('id', '=', id).forUpdate()),
@@ -437,6 +455,26 @@ const endpointMethods: EndpointRepo & ThisType<RepoContext> = {
   async get(projectId, id) {
     const r = (await hot.endpointGet(this.db, this.dialect, projectId, id)).rows[0];
     return r && toView(r);
+  },
+  async getWithAddress(projectId, id, addressId) {
+    const r = (await hot.endpointGetWithAddress(this.db, this.dialect, projectId, id, addressId)).rows[0];
+    if (!r) return undefined;
+    const endpoint = toView(r);
+    if (r.x_id === null) return { endpoint, address: undefined };
+    const address: AddressRecord = {
+      id: r.x_id,
+      endpointId: endpoint.id,
+      projectId: r.x_project_id!,
+      subnetId: r.x_subnet_id!,
+      vpcId: r.x_vpc_id!,
+      direction: r.x_direction!,
+      ip: r.x_ip!,
+      status: r.x_status!,
+      errorInfo: r.x_error_info,
+      createdAt: num(r.x_created_at),
+      updatedAt: num(r.x_updated_at),
+    };
+    return { endpoint, address };
   },
   async getById(id) {
     const r = (await hot.endpointGetById(this.db, this.dialect, id)).rows[0];

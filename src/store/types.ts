@@ -152,6 +152,8 @@ export interface SubnetRepo {
 export interface EndpointRepo {
   create(e: EndpointRecord): Promise<void>;
   get(projectId: string, id: string): Promise<EndpointView | undefined>;
+  /** get() with one of the endpoint's addresses (undefined when it has no such address), in one statement. */
+  getWithAddress(projectId: string, id: string, addressId: string): Promise<{ endpoint: EndpointView; address: AddressRecord | undefined } | undefined>;
   /** Unscoped read, for the reconciler only. */
   getById(id: string): Promise<EndpointRecord | undefined>;
   /** Row lock for the rest of the transaction (PostgreSQL); SQLite transactions are already serial. */

@@ -324,6 +324,22 @@ for (const db of DATABASES) {
         assert.deepEqual(await store.endpoints.transitionEach([], 778), new Set());
       });
 
+      it('getWithAddress reads a project\'s endpoint with one of its addresses, or none', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const [e, f] = [await endpoint(v), await endpoint(v)];
+        const a1 = await address(e, s, '10.0.1.4', { status: 'ERROR', errorInfo: 'busy' });
+        await address(e, s, '10.0.1.5', { status: 'PENDING_DELETE' });
+        const b1 = await address(f, s, '10.0.1.6');
+        const view = await store.endpoints.get(p.id, e.id);
+        assert.deepEqual(await store.endpoints.getWithAddress(p.id, e.id, a1.id), { endpoint: view, address: a1 });
+        assert.deepEqual(await store.endpoints.getWithAddress(p.id, e.id, b1.id), { endpoint: view, address: undefined }, 'another endpoint\'s address');
+        assert.deepEqual(await store.endpoints.getWithAddress(p.id, e.id, hex()), { endpoint: view, address: undefined });
+        assert.equal(await store.endpoints.getWithAddress((await project()).id, e.id, a1.id), undefined, 'another project');
+        assert.equal(await store.endpoints.getWithAddress(p.id, hex(), a1.id), undefined);
+      });
+
       it('getByIdsForUpdate reads several endpoints in id order, unscoped, inside a transaction', async () => {
         const p = await project();
         const q = await project();
