@@ -35,6 +35,7 @@ import {
   type Page,
   type Repos,
   type SubnetRecord,
+  type SubnetWithHighest,
 } from '../store/types.ts';
 import type { Principal, ServiceDeps } from './context.ts';
 
@@ -178,9 +179,13 @@ export class EndpointService {
     const view = await this.withClaims(claims, () =>
       this.deps.store.transaction(async (tx) => {
         await tx.endpoints.lock(id);
-        const current = await tx.endpoints.get(p.projectId, id);
+        // After the lock, one statement reads the endpoint and the subnet named (with its highest address in use).
+        const request = input.ipaddress as AddressRequest;
+        const subnetId = request !== null && typeof request === 'object' && typeof request.subnet_id === 'string' && request.subnet_id !== '' ? request.subnet_id : null;
+        const found = subnetId === null ? { endpoint: await tx.endpoints.get(p.projectId, id), subnet: undefined } : await tx.endpoints.getWithSubnet(p.projectId, id, subnetId);
+        const current = found?.endpoint;
         if (!current) throw endpointNotFound(id);
-        const [checked] = await this.checkAddresses(p, [input.ipaddress as AddressRequest], 'ipaddress', tx, true);
+        const [checked] = await this.checkAddresses(p, [request], 'ipaddress', async () => found!.subnet);
         if (checked!.subnet.vpcId !== current.vpcId) {
           throw subnetsInDifferentVpcs(`Subnet ${checked!.subnet.id} is in VPC ${checked!.subnet.vpcId}; endpoint ${id} is in VPC ${current.vpcId}.`, 'ipaddress.subnet_id');
         }
@@ -237,10 +242,15 @@ export class EndpointService {
   }
 
   /**
-   * Checks each requested address against its subnet; reads only, so it runs before any write. `withHighest`: each
-   * subnet is read with its highest address in use (one statement), for the allocation that follows.
+   * Checks each requested address against its subnet; reads only, so it runs before any write. `findSubnet` reads a
+   * subnet of the project (bind: with its highest address in use, for the allocation that follows).
    */
-  private async checkAddresses(p: Principal, requests: readonly AddressRequest[], field: string, repos: Repos = this.deps.store, withHighest = false): Promise<CheckedAddress[]> {
+  private async checkAddresses(
+    p: Principal,
+    requests: readonly AddressRequest[],
+    field: string,
+    findSubnet: (subnetId: string) => Promise<SubnetWithHighest | undefined> = (subnetId) => this.deps.store.subnets.get(p.projectId, subnetId),
+  ): Promise<CheckedAddress[]> {
     const seen = new Set<string>();
     const out: CheckedAddress[] = [];
     for (const [i, r] of requests.entries()) {
@@ -249,12 +259,8 @@ export class EndpointService {
       if (typeof r.subnet_id !== 'string' || r.subnet_id === '') throw invalidSubnetId(r.subnet_id, `${f}.subnet_id`, 'is missing or not a string');
       let subnet: SubnetRecord | undefined;
       let highestInUse: number | null | undefined;
-      if (withHighest) {
-        const found = await repos.subnets.getWithHighest(p.projectId, r.subnet_id);
-        if (found) ({ highestInUse, ...subnet } = found);
-      } else {
-        subnet = await repos.subnets.get(p.projectId, r.subnet_id);
-      }
+      const found = await findSubnet(r.subnet_id);
+      if (found) ({ highestInUse, ...subnet } = found);
       if (!subnet) throw invalidSubnetId(r.subnet_id, `${f}.subnet_id`);
       let ip: string | null = null;
       if (r.ip !== undefined && r.ip !== null && r.ip !== '') {

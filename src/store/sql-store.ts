@@ -141,15 +141,24 @@ const hot = {
       .where('project_id', '=', projectId)
       .where((eb) => eb.or([eb('id', '=', id), eb('neutron_subnet_id', '=', id)])),
   ),
-  subnetGetWithHighest: precompiled((db, projectId: string, id: string) =>
-    db
-      .selectFrom('subnets as s')
-      .selectAll('s')
-      .select((eb) => eb.selectFrom('endpoint_addresses as a').select((eb2) => eb2.fn.max('a.ip_int').as('m')).whereRef('a.subnet_id', '=', 's.id').as('highest_in_use'))
-      .where('s.project_id', '=', projectId)
-      .where((eb) => eb.or([eb('s.id', '=', id), eb('s.neutron_subnet_id', '=', id)])),
-  ),
   endpointGet: precompiled((db, projectId: string, id: string) => endpointViewQuery(db).where('e.project_id', '=', projectId).where('e.id', '=', id)),
+  endpointGetWithSubnet: precompiled((db, projectId: string, id: string, subnetId: string) =>
+    endpointViewQuery(db)
+      .leftJoin('subnets as s', (join) => join.on('s.project_id', '=', projectId).on((eb) => eb.or([eb('s.id', '=', subnetId), eb('s.neutron_subnet_id', '=', subnetId)])))
+      .select([
+        's.id as s_id',
+        's.project_id as s_project_id',
+        's.vpc_id as s_vpc_id',
+        's.name as s_name',
+        's.cidr as s_cidr',
+        's.gateway_ip as s_gateway_ip',
+        's.neutron_subnet_id as s_neutron_subnet_id',
+        's.created_at as s_created_at',
+      ])
+      .select((eb) => eb.selectFrom('endpoint_addresses as h').select((eb2) => eb2.fn.max('h.ip_int').as('m')).whereRef('h.subnet_id', '=', 's.id').as('s_highest_in_use'))
+      .where('e.project_id', '=', projectId)
+      .where('e.id', '=', id),
+  ),
   endpointGetWithAddress: precompiled((db, projectId: string, id: string, addressId: string) =>
     endpointViewQuery(db)
       .leftJoin('endpoint_addresses as x', (join) => join.onRef('x.endpoint_id', '=', 'e.id').on('x.id', '=', addressId))
@@ -407,10 +416,6 @@ const subnetMethods: SubnetRepo & ThisType<RepoContext> = {
     const r = (await hot.subnetGet(this.db, this.dialect, projectId, id)).rows[0];
     return r && toSubnet(r);
   },
-  async getWithHighest(projectId, id) {
-    const r = (await hot.subnetGetWithHighest(this.db, this.dialect, projectId, id)).rows[0];
-    return r && { ...toSubnet(r), highestInUse: r.highest_in_use === null || r.highest_in_use === undefined ? null : num(r.highest_in_use) };
-  },
   async find(projectId, filter, page) {
     let base = this.db.selectFrom('subnets').where('project_id', '=', projectId);
     if (filter.vpcId !== undefined) base = base.where('vpc_id', '=', filter.vpcId);
@@ -455,6 +460,23 @@ const endpointMethods: EndpointRepo & ThisType<RepoContext> = {
   async get(projectId, id) {
     const r = (await hot.endpointGet(this.db, this.dialect, projectId, id)).rows[0];
     return r && toView(r);
+  },
+  async getWithSubnet(projectId, id, subnetId) {
+    const r = (await hot.endpointGetWithSubnet(this.db, this.dialect, projectId, id, subnetId)).rows[0];
+    if (!r) return undefined;
+    const endpoint = toView(r);
+    if (r.s_id === null) return { endpoint, subnet: undefined };
+    const subnet = toSubnet({
+      id: r.s_id,
+      project_id: r.s_project_id!,
+      vpc_id: r.s_vpc_id!,
+      name: r.s_name!,
+      cidr: r.s_cidr!,
+      gateway_ip: r.s_gateway_ip!,
+      neutron_subnet_id: r.s_neutron_subnet_id!,
+      created_at: r.s_created_at!,
+    });
+    return { endpoint, subnet: { ...subnet, highestInUse: r.s_highest_in_use === null || r.s_highest_in_use === undefined ? null : num(r.s_highest_in_use) } };
   },
   async getWithAddress(projectId, id, addressId) {
     const r = (await hot.endpointGetWithAddress(this.db, this.dialect, projectId, id, addressId)).rows[0];

@@ -138,11 +138,12 @@ export interface VpcRepo {
   delete(id: string): Promise<void>;
 }
 
+/** A subnet with the highest address in use in it (an unsigned 32-bit integer, null when none), for allocation. */
+export type SubnetWithHighest = SubnetRecord & { highestInUse?: number | null };
+
 export interface SubnetRepo {
   create(s: SubnetRecord): Promise<void>;
   get(projectId: string, id: string): Promise<SubnetRecord | undefined>;
-  /** get() with the subnet's highest address in use (AddressRepo.highestInSubnet) read in the same statement. */
-  getWithHighest(projectId: string, id: string): Promise<(SubnetRecord & { highestInUse: number | null }) | undefined>;
   find(projectId: string, filter: { vpcId?: string }, page: Page): Promise<{ items: SubnetRecord[]; total: number }>;
   listByVpc(vpcId: string): Promise<SubnetRecord[]>;
   delete(id: string): Promise<void>;
@@ -152,6 +153,8 @@ export interface SubnetRepo {
 export interface EndpointRepo {
   create(e: EndpointRecord): Promise<void>;
   get(projectId: string, id: string): Promise<EndpointView | undefined>;
+  /** get() with a subnet of the project, by either id, and its highest address in use (AddressRepo.highestInSubnet), in one statement. */
+  getWithSubnet(projectId: string, id: string, subnetId: string): Promise<{ endpoint: EndpointView; subnet: SubnetWithHighest | undefined } | undefined>;
   /** get() with one of the endpoint's addresses (undefined when it has no such address), in one statement. */
   getWithAddress(projectId: string, id: string, addressId: string): Promise<{ endpoint: EndpointView; address: AddressRecord | undefined } | undefined>;
   /** Unscoped read, for the reconciler only. */

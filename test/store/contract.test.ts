@@ -680,18 +680,25 @@ for (const db of DATABASES) {
         assert.deepEqual(await store.endpoints.getById(e.id), { ...e, status: 'PENDING_UPDATE', updatedAt: 888 });
       });
 
-      it('getWithHighest reads a subnet, by either id, with its highest address in use', async () => {
+      it('getWithSubnet reads a project\'s endpoint with a subnet of the project, by either id, and its highest address in use', async () => {
         const p = await project();
         const v = await vpc(p.id);
         const [s, t] = [await subnet(v, '10.0.1.0/24'), await subnet(v, '10.0.2.0/24')];
         const e = await endpoint(v);
-        assert.deepEqual(await store.subnets.getWithHighest(p.id, s.id), { ...s, highestInUse: null });
+        const view = async () => (await store.endpoints.get(p.id, e.id))!;
+        assert.deepEqual(await store.endpoints.getWithSubnet(p.id, e.id, s.id), { endpoint: await view(), subnet: { ...s, highestInUse: null } });
         await address(e, s, '10.0.1.9');
         await address(e, s, '10.0.1.200');
         await address(e, t, '10.0.2.250', { subnetId: t.id });
-        assert.deepEqual(await store.subnets.getWithHighest(p.id, s.id), { ...s, highestInUse: ipToInt('10.0.1.200') });
-        assert.deepEqual(await store.subnets.getWithHighest(p.id, s.neutronSubnetId), { ...s, highestInUse: ipToInt('10.0.1.200') });
-        assert.equal(await store.subnets.getWithHighest((await project()).id, s.id), undefined, 'another project');
+        const expected = { endpoint: await view(), subnet: { ...s, highestInUse: ipToInt('10.0.1.200') } };
+        assert.deepEqual(await store.endpoints.getWithSubnet(p.id, e.id, s.id), expected);
+        assert.deepEqual(await store.endpoints.getWithSubnet(p.id, e.id, s.neutronSubnetId), expected);
+        assert.deepEqual(await store.endpoints.getWithSubnet(p.id, e.id, randomUUID()), { endpoint: await view(), subnet: undefined });
+        const q = await project();
+        const other = await subnet(await vpc(q.id), '10.0.3.0/24');
+        assert.deepEqual(await store.endpoints.getWithSubnet(p.id, e.id, other.id), { endpoint: await view(), subnet: undefined }, 'another project\'s subnet');
+        assert.equal(await store.endpoints.getWithSubnet(q.id, e.id, s.id), undefined, 'another project\'s endpoint');
+        assert.equal(await store.endpoints.getWithSubnet(p.id, hex(), s.id), undefined);
       });
 
       it('deletes an address, which frees its IP', async () => {
