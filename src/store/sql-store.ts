@@ -645,6 +645,7 @@ const addressMethods: AddressRepo & ThisType<RepoContext> = {
   async applyOutcomes(o) {
     const written = new Set<string>();
     const addresses: AddressStatusRow[] = [];
+    if (o.deleteIds.length === 0 && o.updates.length === 0 && o.endpointIds.length === 0) return { written, addresses };
     if (this.pg) {
       const params = [
         o.deleteIds,
