@@ -197,8 +197,7 @@ const hot = {
       .selectFrom('endpoints as e')
       .leftJoin('endpoint_addresses as a', 'a.endpoint_id', 'e.id')
       .leftJoin('subnets as s', 's.id', 'a.subnet_id')
-      .selectAll('a')
-      .select('s.neutron_subnet_id')
+      .select(['a.id', 'a.ip', 'a.status', 'a.error_info', 'a.created_at', 'a.updated_at', 's.neutron_subnet_id'])
       .where('e.project_id', '=', projectId)
       .where('e.id', '=', endpointId)
       .orderBy('a.created_at')
@@ -692,7 +691,18 @@ const addressMethods: AddressRepo & ThisType<RepoContext> = {
     const { rows } = await hot.addressViewsOfEndpoint(this.db, this.dialect, projectId, endpointId);
     if (rows.length === 0) return undefined;
     const views: AddressView[] = [];
-    for (const r of rows) if (r.id !== null) views.push({ ...toAddress(r as Selectable<EndpointAddressesTable>), neutronSubnetId: r.neutron_subnet_id! });
+    for (const r of rows) {
+      if (r.id === null) continue; // the endpoint has no address (left join)
+      views.push({
+        id: r.id,
+        ip: r.ip!,
+        status: r.status!,
+        errorInfo: r.error_info,
+        createdAt: num(r.created_at),
+        updatedAt: num(r.updated_at),
+        neutronSubnetId: r.neutron_subnet_id!,
+      });
+    }
     return views;
   },
   async usedInSubnet(subnetId) {

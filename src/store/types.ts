@@ -64,8 +64,11 @@ export interface AddressRecord {
   updatedAt: number;
 }
 
-/** An address with the Neutron id of its subnet, which is what the wire shape reports as subnet_id. */
-export interface AddressView extends AddressRecord {
+/**
+ * An address as the API shows it: the fields of the wire shape, with the Neutron id of its subnet, which is what the
+ * wire shape reports as subnet_id (the address list, polled by clients, reads these columns only).
+ */
+export interface AddressView extends Pick<AddressRecord, 'id' | 'ip' | 'status' | 'errorInfo' | 'createdAt' | 'updatedAt'> {
   neutronSubnetId: string;
 }
 
