@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.ts';
 import { canTransition, isPending, type Status } from '../domain/status.ts';
-import type { AddressRecord, EndpointRecord, Store } from '../store/types.ts';
+import type { AddressRecord, AddressStatusRow, EndpointRecord, Store } from '../store/types.ts';
 import type { Provisioner } from './provisioner.ts';
 import { reconcileRules } from './rule-reconciler.ts';
 
@@ -143,8 +143,8 @@ export class Reconciler {
   /** A pass over named endpoints only: their pending addresses, then their own status. */
   private async passFor(endpointIds: readonly string[]): Promise<number> {
     const started = this.o.clock.now();
-    const listed = await this.o.store.addresses.listByEndpoints(endpointIds);
-    const { changed, routing } = await this.settle(listed.filter((a) => isPending(a.status)), endpointIds);
+    const pending = await this.o.store.addresses.pendingOfEndpoints(endpointIds);
+    const { changed, routing } = await this.settle(pending, endpointIds);
     this.record(started, changed, 0, routing);
     return changed;
   }
@@ -174,9 +174,10 @@ export class Reconciler {
    * address had, and settles the endpoints concerned from their addresses as read after those writes.
    * The endpoints are read and locked (PostgreSQL) before any of their addresses is written, in the order
    * the API locks them (endpoint, then addresses), so each settled status is computed from addresses no
-   * request can change meanwhile. Writes of the same kind go in one statement: a pass costs one commit
-   * and a handful of statements whatever the number of endpoints, which matters on PostgreSQL, where
-   * each statement is a round trip and the API's requests compete for the same event loop.
+   * request can change meanwhile. A pass costs one commit and a handful of statements whatever the number
+   * of endpoints; on PostgreSQL, where each statement is a round trip and the API's requests compete for
+   * the same event loop, the address writes and the read that settles the endpoints are one statement,
+   * and the endpoint transitions another (AddressRepo.applyOutcomes, EndpointRepo.transitionEach).
    */
   private async settle(addresses: readonly AddressRecord[], endpointIds: readonly string[]): Promise<{ changed: number; routing: boolean }> {
     const outcomes = (await Promise.all(addresses.map((a) => this.provision(a)))).filter((o) => o !== null);
@@ -195,29 +196,34 @@ export class Reconciler {
       const moved = new Set<string>();
       let changed = 0;
       const gone = outcomes.filter((o) => o.to === 'GONE');
-      await tx.addresses.deleteMany(gone.map((o) => o.address.id));
+      const updated = outcomes.filter((o) => o.to !== 'GONE');
+      const pending = endpoints.filter((e) => isPending(e.status));
+      // The writes, and the addresses of the pending endpoints as they stand after them: one statement on PostgreSQL.
+      const { written, addresses } = await tx.addresses.applyOutcomes({
+        deleteIds: gone.map((o) => o.address.id),
+        updates: updated.map((o) => ({ id: o.address.id, status: o.to as Status, errorInfo: o.error })),
+        expected: 'PENDING_CREATE',
+        now,
+        endpointIds: pending.map((e) => e.id),
+      });
       for (const o of gone) {
         observed.push(() => this.observe('address', 'GONE', o.address.updatedAt));
         moved.add(o.address.endpointId);
         changed++;
       }
-      for (const group of groupBy(outcomes.filter((o) => o.to !== 'GONE'), (o) => JSON.stringify([o.to, o.error]))) {
-        const to = group[0]!.to as Status;
-        const written = await tx.addresses.setStatusMany(group.map((o) => o.address.id), { status: to, errorInfo: group[0]!.error, updatedAt: now }, 'PENDING_CREATE');
-        for (const o of group) {
-          // Unbound while we were binding: the next pass sees PENDING_DELETE and releases it.
-          if (!written.has(o.address.id)) {
-            this.o.log.debug({ address: o.address.id }, 'address changed during activation');
-            continue;
-          }
-          observed.push(() => this.observe('address', to, o.address.updatedAt));
-          moved.add(o.address.endpointId);
-          changed++;
+      for (const o of updated) {
+        // Unbound while we were binding: the next pass sees PENDING_DELETE and releases it.
+        if (!written.has(o.address.id)) {
+          this.o.log.debug({ address: o.address.id }, 'address changed during activation');
+          continue;
         }
+        const to = o.to as Status;
+        observed.push(() => this.observe('address', to, o.address.updatedAt));
+        moved.add(o.address.endpointId);
+        changed++;
       }
-      const pending = endpoints.filter((e) => isPending(e.status));
-      const addressesOf = new Map<string, AddressRecord[]>(pending.map((e) => [e.id, []]));
-      for (const a of await tx.addresses.listByEndpoints(pending.map((e) => e.id))) addressesOf.get(a.endpointId)!.push(a);
+      const addressesOf = new Map<string, AddressStatusRow[]>(pending.map((e) => [e.id, []]));
+      for (const a of addresses) addressesOf.get(a.endpointId)!.push(a);
       const moves: Array<{ e: EndpointRecord; to: Status }> = [];
       for (const e of pending) {
         const settled = settleEndpoint(e, addressesOf.get(e.id)!);
@@ -229,14 +235,11 @@ export class Reconciler {
           moves.push({ e, to: settled });
         }
       }
-      for (const group of groupBy(moves, (m) => `${m.e.status}>${m.to}`)) {
-        const { e: first, to } = group[0]!;
-        const done = await tx.endpoints.transitionMany(group.map((m) => m.e.id), first.status, to, now);
-        for (const m of group) {
-          if (!done.has(m.e.id)) continue;
-          observed.push(() => this.observe('endpoint', to, m.e.updatedAt));
-          changed++;
-        }
+      const done = await tx.endpoints.transitionEach(moves.map((m) => ({ id: m.e.id, from: m.e.status, to: m.to })), now);
+      for (const m of moves) {
+        if (!done.has(m.e.id)) continue;
+        observed.push(() => this.observe('endpoint', m.to, m.e.updatedAt));
+        changed++;
       }
       return { changed, moved };
     });
@@ -331,7 +334,7 @@ export class Reconciler {
  * What a pending endpoint becomes, given its addresses: GONE (deleted, no address left), its settled status
  * (no address pending any more), or null (still waiting for addresses). Every move is checked against TRANSITIONS.
  */
-function settleEndpoint(e: EndpointRecord, addresses: readonly AddressRecord[]): Status | 'GONE' | null {
+function settleEndpoint(e: EndpointRecord, addresses: readonly Pick<AddressStatusRow, 'status'>[]): Status | 'GONE' | null {
   if (e.status === 'PENDING_DELETE') {
     if (addresses.length > 0) return null; // still releasing addresses
     assertAllowed('endpoint', e.status, 'GONE');
@@ -343,19 +346,8 @@ function settleEndpoint(e: EndpointRecord, addresses: readonly AddressRecord[]):
   return to;
 }
 
-function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const g = groups.get(k);
-    if (g) g.push(item);
-    else groups.set(k, [item]);
-  }
-  return [...groups.values()];
-}
-
 /** An endpoint is ACTIVE when every address is; one address in ERROR makes it ERROR (its error_info says why). */
-export function settledStatus(addresses: readonly AddressRecord[]): Status {
+export function settledStatus(addresses: readonly Pick<AddressStatusRow, 'status'>[]): Status {
   return addresses.every((a) => a.status === 'ACTIVE') ? 'ACTIVE' : 'ERROR';
 }
 

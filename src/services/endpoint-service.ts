@@ -35,6 +35,7 @@ import {
   type Page,
   type Repos,
   type SubnetRecord,
+  type SubnetWithHighest,
 } from '../store/types.ts';
 import type { Principal, ServiceDeps } from './context.ts';
 
@@ -58,6 +59,8 @@ interface CheckedAddress {
   subnet: SubnetRecord;
   ip: string | null; // null: allocate
   field: string;
+  /** The subnet's highest address in use, read with the subnet (bind), for the first allocation attempt. */
+  highestInUse?: number | null;
 }
 
 const isDirection = (d: unknown): d is Direction => typeof d === 'string' && (DIRECTIONS as readonly string[]).includes(d);
@@ -176,9 +179,13 @@ export class EndpointService {
     const view = await this.withClaims(claims, () =>
       this.deps.store.transaction(async (tx) => {
         await tx.endpoints.lock(id);
-        const current = await tx.endpoints.get(p.projectId, id);
+        // After the lock, one statement reads the endpoint and the subnet named (with its highest address in use).
+        const request = input.ipaddress as AddressRequest;
+        const subnetId = request !== null && typeof request === 'object' && typeof request.subnet_id === 'string' && request.subnet_id !== '' ? request.subnet_id : null;
+        const found = subnetId === null ? { endpoint: await tx.endpoints.get(p.projectId, id), subnet: undefined } : await tx.endpoints.getWithSubnet(p.projectId, id, subnetId);
+        const current = found?.endpoint;
         if (!current) throw endpointNotFound(id);
-        const [checked] = await this.checkAddresses(p, [input.ipaddress as AddressRequest], 'ipaddress', tx);
+        const [checked] = await this.checkAddresses(p, [request], 'ipaddress', async () => found!.subnet);
         if (checked!.subnet.vpcId !== current.vpcId) {
           throw subnetsInDifferentVpcs(`Subnet ${checked!.subnet.id} is in VPC ${checked!.subnet.vpcId}; endpoint ${id} is in VPC ${current.vpcId}.`, 'ipaddress.subnet_id');
         }
@@ -187,8 +194,9 @@ export class EndpointService {
           throw invalidIpCount(`Endpoint ${id} already has ${current.ipaddressCount} addresses, the most allowed is ${MAX_ADDRESSES}.`, 'ipaddress');
         }
         const now = this.deps.clock.now();
-        await this.insertAddresses(tx, p, current, [checked!], now, claims);
-        const status = await this.markUpdating(tx, current.id, current.status, now);
+        // The address's insert also moves the endpoint to this status (one statement on PostgreSQL).
+        const status = updatingStatus(current.status);
+        await this.insertAddresses(tx, p, current, [checked!], now, claims, status);
         // Everything that changed is known here; re-reading the row would only cost a query.
         return { ...current, status, updatedAt: now, ipaddressCount: current.ipaddressCount + 1 };
       }),
@@ -209,9 +217,10 @@ export class EndpointService {
     if (!isResourceId(id)) throw invalidEndpointId(id);
     const view = await this.deps.store.transaction(async (tx) => {
       await tx.endpoints.lock(id);
-      const ep = await tx.endpoints.get(p.projectId, id);
-      if (!ep) throw endpointNotFound(id);
-      const address = await tx.addresses.get(id, addressId);
+      // Both read after the lock, in one statement: the endpoint and the address to unbind.
+      const found = await tx.endpoints.getWithAddress(p.projectId, id, addressId);
+      if (!found) throw endpointNotFound(id);
+      const { endpoint: ep, address } = found;
       if (!address) throw ipAddressNotFound(addressId);
       if (address.status === 'PENDING_DELETE') return ep; // already being unbound
       assertNotDeleting(ep);
@@ -219,8 +228,8 @@ export class EndpointService {
         throw invalidIpCount(`Endpoint ${id} has ${ep.ipaddressCount} addresses; it must keep at least ${MIN_ADDRESSES}. Bind another first.`, 'ipaddress_id');
       }
       const now = this.deps.clock.now();
-      await tx.addresses.setStatus(address.id, { status: 'PENDING_DELETE', errorInfo: null, updatedAt: now });
-      const status = await this.markUpdating(tx, ep.id, ep.status, now);
+      const status = updatingStatus(ep.status);
+      await tx.addresses.setStatusMarkingEndpoint(address.id, ep.id, { status: 'PENDING_DELETE', errorInfo: null, updatedAt: now }, status);
       return { ...ep, status, updatedAt: now, ipaddressCount: ep.ipaddressCount - 1 };
     });
     this.deps.notify(id);
@@ -232,15 +241,26 @@ export class EndpointService {
     return this.deps.store.endpoints.vpcCounts(p.projectId, vpcId, page);
   }
 
-  /** Checks each requested address against its subnet; reads only, so it runs before any write. */
-  private async checkAddresses(p: Principal, requests: readonly AddressRequest[], field: string, repos: Repos = this.deps.store): Promise<CheckedAddress[]> {
+  /**
+   * Checks each requested address against its subnet; reads only, so it runs before any write. `findSubnet` reads a
+   * subnet of the project (bind: with its highest address in use, for the allocation that follows).
+   */
+  private async checkAddresses(
+    p: Principal,
+    requests: readonly AddressRequest[],
+    field: string,
+    findSubnet: (subnetId: string) => Promise<SubnetWithHighest | undefined> = (subnetId) => this.deps.store.subnets.get(p.projectId, subnetId),
+  ): Promise<CheckedAddress[]> {
     const seen = new Set<string>();
     const out: CheckedAddress[] = [];
     for (const [i, r] of requests.entries()) {
       const f = requests.length === 1 && field === 'ipaddress' ? field : `${field}[${i}]`;
       if (r === null || typeof r !== 'object') throw invalidSubnetId(r, `${f}.subnet_id`, 'is missing');
       if (typeof r.subnet_id !== 'string' || r.subnet_id === '') throw invalidSubnetId(r.subnet_id, `${f}.subnet_id`, 'is missing or not a string');
-      const subnet = await repos.subnets.get(p.projectId, r.subnet_id);
+      let subnet: SubnetRecord | undefined;
+      let highestInUse: number | null | undefined;
+      const found = await findSubnet(r.subnet_id);
+      if (found) ({ highestInUse, ...subnet } = found);
       if (!subnet) throw invalidSubnetId(r.subnet_id, `${f}.subnet_id`);
       let ip: string | null = null;
       if (r.ip !== undefined && r.ip !== null && r.ip !== '') {
@@ -254,7 +274,7 @@ export class EndpointService {
         if (seen.has(key)) throw ipRepeated(ip, `${f}.ip`);
         seen.add(key);
       }
-      out.push({ subnet, ip, field: f });
+      out.push(highestInUse === undefined ? { subnet, ip, field: f } : { subnet, ip, field: f, highestInUse });
     }
     return out;
   }
@@ -265,7 +285,7 @@ export class EndpointService {
    * DNS.1507 for a requested address, and makes an allocation try the next free one. Addresses that this
    * process's other open transactions are inserting are skipped by allocation (`claims`), so concurrent
    * binds in one subnet take different addresses instead of waiting for each other's commit; the
-   * subnet row is not locked.
+   * subnet row is not locked. `endpointStatus` (bind): the endpoint moves to it with the address's insert.
    */
   private async insertAddresses(
     tx: Repos,
@@ -274,7 +294,9 @@ export class EndpointService {
     checked: readonly CheckedAddress[],
     now: number,
     claims: Claim[],
+    endpointStatus?: Status,
   ): Promise<void> {
+    const insert = (a: AddressRecord) => (endpointStatus === undefined ? tx.addresses.createIfFree(a) : tx.addresses.createIfFreeMarkingEndpoint(a, endpointStatus));
     // Addresses this request has taken so far, per subnet (not yet visible to the queries below).
     const taken = new Map<string, Set<number>>();
     const takenIn = (subnetId: string) => {
@@ -301,17 +323,20 @@ export class EndpointService {
       });
       if (c.ip !== null) {
         // The database has the last word: a concurrent bind of the same address loses here.
-        if (inUse.has(ipToInt(c.ip)) || !(await tx.addresses.createIfFree(row(c.ip)))) throw ipAddressInUse(c.ip, `${c.field}.ip`);
+        if (inUse.has(ipToInt(c.ip)) || !(await insert(row(c.ip)))) throw ipAddressInUse(c.ip, `${c.field}.ip`);
         inUse.add(ipToInt(c.ip));
         continue;
       }
+      // The highest address read with the subnet serves the first attempt; a retry reads it again.
+      let highest = c.highestInUse;
       for (;;) {
-        const ip = await this.allocate(tx, c.subnet, inUse);
+        const ip = await this.allocate(tx, c.subnet, inUse, highest);
+        highest = undefined;
         if (ip === null) throw subnetFull(c.subnet.cidr, `${c.field}.subnet_id`);
         inUse.add(ipToInt(ip));
         const claim = this.claim(c.subnet.id, ipToInt(ip));
         claims.push(claim);
-        if (await tx.addresses.createIfFree(row(ip))) break;
+        if (await insert(row(ip))) break;
         // Taken since we looked (another node, or a transaction that committed meanwhile): try the next one.
       }
     }
@@ -337,13 +362,14 @@ export class EndpointService {
    * Next-fit allocation: the first free address above the highest in use (one indexed query), and only
    * when the top of the subnet is exhausted, the lowest gap below. Freed addresses are therefore not
    * handed out again at once, which spares clients that still cache the old address (docs/ipam.md).
-   * Addresses claimed by open transactions of this process count as in use.
+   * Addresses claimed by open transactions of this process count as in use. `knownHighest`: the highest address in
+   * use as this transaction has just read it (undefined: read it now).
    */
-  private async allocate(tx: Repos, subnet: SubnetRecord, takenHere: ReadonlySet<number>): Promise<string | null> {
+  private async allocate(tx: Repos, subnet: SubnetRecord, takenHere: ReadonlySet<number>, knownHighest?: number | null): Promise<string | null> {
     const claimed = this.claimed.get(subnet.id);
     const taken = claimed && claimed.size > 0 ? new Set([...takenHere, ...claimed]) : takenHere;
     const cidr = parseCidr(subnet.cidr)!;
-    const highest = await tx.addresses.highestInSubnet(subnet.id);
+    const highest = knownHighest !== undefined ? knownHighest : await tx.addresses.highestInSubnet(subnet.id);
     const top = Math.max(highest ?? -1, ...taken);
     const next = allocateAfter(cidr, subnet.gatewayIp, top < 0 ? null : top, (n) => taken.has(n));
     if (next !== null) return next;
@@ -352,12 +378,11 @@ export class EndpointService {
     return allocateAddress(cidr, subnet.gatewayIp, used);
   }
 
-  /** While addresses are bound or unbound, an endpoint that was settled shows PENDING_UPDATE. */
-  private async markUpdating(tx: Repos, id: string, status: Status, now: number): Promise<Status> {
-    const next: Status = status === 'PENDING_CREATE' ? 'PENDING_CREATE' : 'PENDING_UPDATE';
-    await tx.endpoints.update(id, { status: next, updatedAt: now });
-    return next;
-  }
+}
+
+/** While addresses are bound or unbound, an endpoint that was settled shows PENDING_UPDATE. */
+function updatingStatus(status: Status): Status {
+  return status === 'PENDING_CREATE' ? 'PENDING_CREATE' : 'PENDING_UPDATE';
 }
 
 function assertNotDeleting(ep: EndpointView): void {

@@ -1,16 +1,18 @@
 // The Store over Kysely: one implementation of the repositories for SQLite and PostgreSQL.
 import { makeIdentityRepos } from './identity-repos.ts';
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type Selectable } from 'kysely';
+import { registerPreparedText } from './pg-prepared.ts';
 import { guarded, num, precompiled, runDirectly, type Db, type Dialect } from './sql-util.ts';
 import type { SqliteStatements } from './sqlite-statements.ts';
 import { makeRuleRepos } from './rule-repos.ts';
 import { cachedTokenFind } from './token-cache.ts';
 import { ipToInt } from '../domain/ipam.ts';
-import type { Status } from '../domain/status.ts';
+import { isPending, type Status } from '../domain/status.ts';
 import { isPendingSql, type Database, type EndpointAddressesTable, type EndpointsTable, type SubnetsTable, type VpcsTable } from './schema.ts';
 import {
   type AddressRecord,
   type AddressRepo,
+  type AddressStatusRow,
   type AddressView,
   type Direction,
   type EndpointRecord,
@@ -140,6 +142,41 @@ const hot = {
       .where((eb) => eb.or([eb('id', '=', id), eb('neutron_subnet_id', '=', id)])),
   ),
   endpointGet: precompiled((db, projectId: string, id: string) => endpointViewQuery(db).where('e.project_id', '=', projectId).where('e.id', '=', id)),
+  endpointGetWithSubnet: precompiled((db, projectId: string, id: string, subnetId: string) =>
+    endpointViewQuery(db)
+      .leftJoin('subnets as s', (join) => join.on('s.project_id', '=', projectId).on((eb) => eb.or([eb('s.id', '=', subnetId), eb('s.neutron_subnet_id', '=', subnetId)])))
+      .select([
+        's.id as s_id',
+        's.project_id as s_project_id',
+        's.vpc_id as s_vpc_id',
+        's.name as s_name',
+        's.cidr as s_cidr',
+        's.gateway_ip as s_gateway_ip',
+        's.neutron_subnet_id as s_neutron_subnet_id',
+        's.created_at as s_created_at',
+      ])
+      .select((eb) => eb.selectFrom('endpoint_addresses as h').select((eb2) => eb2.fn.max('h.ip_int').as('m')).whereRef('h.subnet_id', '=', 's.id').as('s_highest_in_use'))
+      .where('e.project_id', '=', projectId)
+      .where('e.id', '=', id),
+  ),
+  endpointGetWithAddress: precompiled((db, projectId: string, id: string, addressId: string) =>
+    endpointViewQuery(db)
+      .leftJoin('endpoint_addresses as x', (join) => join.onRef('x.endpoint_id', '=', 'e.id').on('x.id', '=', addressId))
+      .select([
+        'x.id as x_id',
+        'x.project_id as x_project_id',
+        'x.subnet_id as x_subnet_id',
+        'x.vpc_id as x_vpc_id',
+        'x.direction as x_direction',
+        'x.ip as x_ip',
+        'x.status as x_status',
+        'x.error_info as x_error_info',
+        'x.created_at as x_created_at',
+        'x.updated_at as x_updated_at',
+      ])
+      .where('e.project_id', '=', projectId)
+      .where('e.id', '=', id),
+  ),
   endpointGetById: precompiled((db, id: string) => db.selectFrom('endpoints').selectAll().where('id', '=', id)),
   /** PostgreSQL only: SQLite has no FOR UPDATE (its transactions are serial). */
   endpointLock: precompiled((db, id: string) => db.selectFrom('endpoints').select('id').where('id', '=', id).forUpdate()),
@@ -160,8 +197,7 @@ const hot = {
       .selectFrom('endpoints as e')
       .leftJoin('endpoint_addresses as a', 'a.endpoint_id', 'e.id')
       .leftJoin('subnets as s', 's.id', 'a.subnet_id')
-      .selectAll('a')
-      .select('s.neutron_subnet_id')
+      .select(['a.id', 'a.ip', 'a.status', 'a.error_info', 'a.created_at', 'a.updated_at', 's.neutron_subnet_id'])
       .where('e.project_id', '=', projectId)
       .where('e.id', '=', endpointId)
       .orderBy('a.created_at')
@@ -190,7 +226,63 @@ const hot = {
     db.updateTable('endpoint_addresses').set({ status, error_info: errorInfo, updated_at: now }).where('id', 'in', ids).where('status', '=', expected).returning('id'),
   ),
   addressesDelete: precompiled((db, ids: string[]) => db.deleteFrom('endpoint_addresses').where('id', 'in', ids)),
+  // Not ACTIVE here, pending in JS: with the partial index's own `status in (...)` SQLite's planner would read every
+  // pending row of every endpoint through that index rather than each endpoint's few through its own.
+  notActiveOfEndpoints: precompiled((db, endpointIds: string[]) =>
+    db.selectFrom('endpoint_addresses').selectAll().where('endpoint_id', 'in', endpointIds).where('status', '!=', 'ACTIVE'),
+  ),
+  statusesOfEndpoints: precompiled((db, endpointIds: string[]) =>
+    db.selectFrom('endpoint_addresses').select(['id', 'endpoint_id', 'status']).where('endpoint_id', 'in', endpointIds),
+  ),
 };
+
+/**
+ * PostgreSQL only: a reconciler pass's address writes and the read that settles their endpoints, in one statement (one
+ * round trip instead of three or more). Lists are arrays (`= any`, `unnest`), so the text is fixed and runs as one
+ * prepared statement. Every part of a statement sees the snapshot it started with, so the final select reads the
+ * addresses as they were before the two writes: the caller applies them to what it reads (deleted ids gone, written ids
+ * in their new status). The endpoints are locked (FOR UPDATE, an earlier statement), so no request changes their
+ * addresses meanwhile, and this statement's snapshot, taken after those locks were granted, sees every commit before.
+ */
+const PG_APPLY_OUTCOMES = `with deleted as (
+  delete from endpoint_addresses where id = any($1::text[]) returning id
+), written as (
+  update endpoint_addresses a set status = v.status, error_info = v.error_info, updated_at = $2
+  from unnest($3::text[], $4::text[], $5::text[]) as v(id, status, error_info)
+  where a.id = v.id and a.status = $6
+  returning a.id
+)
+select 'deleted' as kind, id, null as endpoint_id, null as status from deleted
+union all select 'written', id, null, null from written
+union all select 'address', id, endpoint_id, status from endpoint_addresses where endpoint_id = any($7::text[])`;
+
+/**
+ * PostgreSQL only: createIfFree() and, when the address was inserted, its endpoint's status, in one round trip. A
+ * data-modifying CTE runs once whatever reads it; the update sees the insert through its RETURNING rows only.
+ */
+const PG_INSERT_MARKING = `with inserted as (
+  insert into endpoint_addresses (id, endpoint_id, project_id, subnet_id, vpc_id, direction, ip, ip_int, status, error_info, created_at, updated_at)
+  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+  on conflict (subnet_id, ip) do nothing
+  returning endpoint_id
+)
+update endpoints set status = $13, updated_at = $12 where id = (select endpoint_id from inserted) returning id`;
+
+/** PostgreSQL only: an address's status (no compare-and-set) and its endpoint's, in one round trip. */
+const PG_SET_STATUS_MARKING = `with written as (
+  update endpoint_addresses set status = $2, error_info = $3, updated_at = $4 where id = $1
+)
+update endpoints set status = $6, updated_at = $4 where id = $5`;
+
+/** PostgreSQL only: each endpoint's compare-and-set transition with its own from and to, in one statement. */
+const PG_TRANSITION_EACH = `update endpoints e set status = v.to_status, updated_at = $1
+from unnest($2::text[], $3::text[], $4::text[]) as v(id, from_status, to_status)
+where e.id = v.id and e.status = v.from_status
+returning e.id`;
+registerPreparedText(PG_APPLY_OUTCOMES);
+registerPreparedText(PG_TRANSITION_EACH);
+registerPreparedText(PG_INSERT_MARKING);
+registerPreparedText(PG_SET_STATUS_MARKING);
 
 const affected = (r: { numAffectedRows?: bigint }): number => Number(r.numAffectedRows ?? 0n);
 
@@ -370,6 +462,43 @@ const endpointMethods: EndpointRepo & ThisType<RepoContext> = {
     const r = (await hot.endpointGet(this.db, this.dialect, projectId, id)).rows[0];
     return r && toView(r);
   },
+  async getWithSubnet(projectId, id, subnetId) {
+    const r = (await hot.endpointGetWithSubnet(this.db, this.dialect, projectId, id, subnetId)).rows[0];
+    if (!r) return undefined;
+    const endpoint = toView(r);
+    if (r.s_id === null) return { endpoint, subnet: undefined };
+    const subnet = toSubnet({
+      id: r.s_id,
+      project_id: r.s_project_id!,
+      vpc_id: r.s_vpc_id!,
+      name: r.s_name!,
+      cidr: r.s_cidr!,
+      gateway_ip: r.s_gateway_ip!,
+      neutron_subnet_id: r.s_neutron_subnet_id!,
+      created_at: r.s_created_at!,
+    });
+    return { endpoint, subnet: { ...subnet, highestInUse: r.s_highest_in_use === null || r.s_highest_in_use === undefined ? null : num(r.s_highest_in_use) } };
+  },
+  async getWithAddress(projectId, id, addressId) {
+    const r = (await hot.endpointGetWithAddress(this.db, this.dialect, projectId, id, addressId)).rows[0];
+    if (!r) return undefined;
+    const endpoint = toView(r);
+    if (r.x_id === null) return { endpoint, address: undefined };
+    const address: AddressRecord = {
+      id: r.x_id,
+      endpointId: endpoint.id,
+      projectId: r.x_project_id!,
+      subnetId: r.x_subnet_id!,
+      vpcId: r.x_vpc_id!,
+      direction: r.x_direction!,
+      ip: r.x_ip!,
+      status: r.x_status!,
+      errorInfo: r.x_error_info,
+      createdAt: num(r.x_created_at),
+      updatedAt: num(r.x_updated_at),
+    };
+    return { endpoint, address };
+  },
   async getById(id) {
     const r = (await hot.endpointGetById(this.db, this.dialect, id)).rows[0];
     return r && toEndpoint(r);
@@ -415,6 +544,27 @@ const endpointMethods: EndpointRepo & ThisType<RepoContext> = {
     if (ids.length === 0) return new Set();
     const { rows } = await hot.endpointsTransition(this.db, this.dialect, [...ids], from, to, now);
     return new Set(rows.map((r) => r.id));
+  },
+  async transitionEach(moves, now) {
+    if (moves.length === 0) return new Set();
+    if (this.pg) {
+      const params = [now, moves.map((m) => m.id), moves.map((m) => m.from), moves.map((m) => m.to)];
+      const { rows } = await this.db.executeQuery<{ id: string }>(CompiledQuery.raw(PG_TRANSITION_EACH, params));
+      return new Set(rows.map((r) => r.id));
+    }
+    const moved = new Set<string>();
+    const groups = new Map<string, string[]>();
+    for (const m of moves) {
+      const key = `${m.from}>${m.to}`;
+      const ids = groups.get(key);
+      if (ids) ids.push(m.id);
+      else groups.set(key, [m.id]);
+    }
+    for (const [key, ids] of groups) {
+      const [from, to] = key.split('>') as [Status, Status];
+      for (const r of (await hot.endpointsTransition(this.db, this.dialect, ids, from, to, now)).rows) moved.add(r.id);
+    }
+    return moved;
   },
   async delete(id) {
     await guarded(this.db.deleteFrom('endpoints').where('id', '=', id).execute());
@@ -464,6 +614,17 @@ const addressMethods: AddressRepo & ThisType<RepoContext> = {
     const r = await guarded(hot.addressInsertIfFree(this.db, this.dialect, id, endpointId, projectId, subnetId, vpcId, direction, ip, ipToInt(ip), status, errorInfo, createdAt, updatedAt));
     return affected(r) === 1;
   },
+  async createIfFreeMarkingEndpoint(a, endpointStatus) {
+    const { id, endpointId, projectId, subnetId, vpcId, direction, ip, status, errorInfo, createdAt, updatedAt } = a;
+    const row = [id, endpointId, projectId, subnetId, vpcId, direction, ip, ipToInt(ip), status, errorInfo, createdAt, updatedAt] as const;
+    if (this.pg) {
+      const { rows } = await guarded(this.db.executeQuery(CompiledQuery.raw(PG_INSERT_MARKING, [...row, endpointStatus])));
+      return rows.length === 1;
+    }
+    if (affected(await guarded(hot.addressInsertIfFree(this.db, this.dialect, ...row))) !== 1) return false;
+    await hot.endpointSetStatus(this.db, this.dialect, endpointId, endpointStatus, updatedAt);
+    return true;
+  },
   async get(endpointId, id) {
     const r = (await hot.addressGet(this.db, this.dialect, endpointId, id)).rows[0];
     return r && toAddress(r);
@@ -475,11 +636,73 @@ const addressMethods: AddressRepo & ThisType<RepoContext> = {
     if (endpointIds.length === 0) return [];
     return (await hot.addressesOfEndpoints(this.db, this.dialect, [...endpointIds])).rows.map(toAddress);
   },
+  async pendingOfEndpoints(endpointIds) {
+    if (endpointIds.length === 0) return [];
+    const { rows } = await hot.notActiveOfEndpoints(this.db, this.dialect, [...endpointIds]);
+    const pending: AddressRecord[] = [];
+    for (const r of rows) if (isPending(r.status)) pending.push(toAddress(r));
+    return pending;
+  },
+  async applyOutcomes(o) {
+    const written = new Set<string>();
+    const addresses: AddressStatusRow[] = [];
+    if (o.deleteIds.length === 0 && o.updates.length === 0 && o.endpointIds.length === 0) return { written, addresses };
+    if (this.pg) {
+      const params = [
+        o.deleteIds,
+        o.now,
+        o.updates.map((u) => u.id),
+        o.updates.map((u) => u.status),
+        o.updates.map((u) => u.errorInfo),
+        o.expected,
+        o.endpointIds,
+      ];
+      const { rows } = await this.db.executeQuery<{ kind: string; id: string; endpoint_id: string | null; status: Status | null }>(CompiledQuery.raw(PG_APPLY_OUTCOMES, params));
+      const deleted = new Set<string>();
+      for (const r of rows) {
+        if (r.kind === 'deleted') deleted.add(r.id);
+        else if (r.kind === 'written') written.add(r.id);
+      }
+      const newStatus = new Map(o.updates.map((u) => [u.id, u.status]));
+      for (const r of rows) {
+        if (r.kind !== 'address' || deleted.has(r.id)) continue;
+        addresses.push({ id: r.id, endpointId: r.endpoint_id!, status: written.has(r.id) ? newStatus.get(r.id)! : r.status! });
+      }
+      return { written, addresses };
+    }
+    if (o.deleteIds.length > 0) await hot.addressesDelete(this.db, this.dialect, [...o.deleteIds]);
+    const groups = new Map<string, { status: Status; errorInfo: string | null; ids: string[] }>();
+    for (const u of o.updates) {
+      const key = JSON.stringify([u.status, u.errorInfo]);
+      const g = groups.get(key);
+      if (g) g.ids.push(u.id);
+      else groups.set(key, { status: u.status, errorInfo: u.errorInfo, ids: [u.id] });
+    }
+    for (const g of groups.values()) {
+      const { rows } = await hot.addressesSetStatusFrom(this.db, this.dialect, g.ids, g.status, g.errorInfo, o.now, o.expected);
+      for (const r of rows) written.add(r.id);
+    }
+    if (o.endpointIds.length > 0) {
+      for (const r of (await hot.statusesOfEndpoints(this.db, this.dialect, [...o.endpointIds])).rows) addresses.push({ id: r.id, endpointId: r.endpoint_id, status: r.status });
+    }
+    return { written, addresses };
+  },
   async listViewsByEndpoint(projectId, endpointId) {
     const { rows } = await hot.addressViewsOfEndpoint(this.db, this.dialect, projectId, endpointId);
     if (rows.length === 0) return undefined;
     const views: AddressView[] = [];
-    for (const r of rows) if (r.id !== null) views.push({ ...toAddress(r as Selectable<EndpointAddressesTable>), neutronSubnetId: r.neutron_subnet_id! });
+    for (const r of rows) {
+      if (r.id === null) continue; // the endpoint has no address (left join)
+      views.push({
+        id: r.id,
+        ip: r.ip!,
+        status: r.status!,
+        errorInfo: r.error_info,
+        createdAt: num(r.created_at),
+        updatedAt: num(r.updated_at),
+        neutronSubnetId: r.neutron_subnet_id!,
+      });
+    }
     return views;
   },
   async usedInSubnet(subnetId) {
@@ -504,6 +727,14 @@ const addressMethods: AddressRepo & ThisType<RepoContext> = {
         ? await hot.addressSetStatus(this.db, this.dialect, id, patch.status, patch.errorInfo, patch.updatedAt)
         : await hot.addressSetStatusFrom(this.db, this.dialect, id, patch.status, patch.errorInfo, patch.updatedAt, expected);
     return affected(r) === 1;
+  },
+  async setStatusMarkingEndpoint(id, endpointId, patch, endpointStatus) {
+    if (this.pg) {
+      await this.db.executeQuery(CompiledQuery.raw(PG_SET_STATUS_MARKING, [id, patch.status, patch.errorInfo, patch.updatedAt, endpointId, endpointStatus]));
+      return;
+    }
+    await hot.addressSetStatus(this.db, this.dialect, id, patch.status, patch.errorInfo, patch.updatedAt);
+    await hot.endpointSetStatus(this.db, this.dialect, endpointId, endpointStatus, patch.updatedAt);
   },
   async setStatusMany(ids, patch, expected) {
     if (ids.length === 0) return new Set();

@@ -64,8 +64,11 @@ export interface AddressRecord {
   updatedAt: number;
 }
 
-/** An address with the Neutron id of its subnet, which is what the wire shape reports as subnet_id. */
-export interface AddressView extends AddressRecord {
+/**
+ * An address as the API shows it: the fields of the wire shape, with the Neutron id of its subnet, which is what the
+ * wire shape reports as subnet_id (the address list, polled by clients, reads these columns only).
+ */
+export interface AddressView extends Pick<AddressRecord, 'id' | 'ip' | 'status' | 'errorInfo' | 'createdAt' | 'updatedAt'> {
   neutronSubnetId: string;
 }
 
@@ -138,6 +141,9 @@ export interface VpcRepo {
   delete(id: string): Promise<void>;
 }
 
+/** A subnet with the highest address in use in it (an unsigned 32-bit integer, null when none), for allocation. */
+export type SubnetWithHighest = SubnetRecord & { highestInUse?: number | null };
+
 export interface SubnetRepo {
   create(s: SubnetRecord): Promise<void>;
   get(projectId: string, id: string): Promise<SubnetRecord | undefined>;
@@ -150,6 +156,10 @@ export interface SubnetRepo {
 export interface EndpointRepo {
   create(e: EndpointRecord): Promise<void>;
   get(projectId: string, id: string): Promise<EndpointView | undefined>;
+  /** get() with a subnet of the project, by either id, and its highest address in use (AddressRepo.highestInSubnet), in one statement. */
+  getWithSubnet(projectId: string, id: string, subnetId: string): Promise<{ endpoint: EndpointView; subnet: SubnetWithHighest | undefined } | undefined>;
+  /** get() with one of the endpoint's addresses (undefined when it has no such address), in one statement. */
+  getWithAddress(projectId: string, id: string, addressId: string): Promise<{ endpoint: EndpointView; address: AddressRecord | undefined } | undefined>;
   /** Unscoped read, for the reconciler only. */
   getById(id: string): Promise<EndpointRecord | undefined>;
   /** Row lock for the rest of the transaction (PostgreSQL); SQLite transactions are already serial. */
@@ -162,6 +172,8 @@ export interface EndpointRepo {
   transition(id: string, from: Status, to: Status, now: number): Promise<boolean>;
   /** transition() of several endpoints in one statement; returns the ids that moved. */
   transitionMany(ids: readonly string[], from: Status, to: Status, now: number): Promise<Set<string>>;
+  /** transition() of several endpoints, each with its own from and to (one statement on PostgreSQL); returns the ids that moved. */
+  transitionEach(moves: ReadonlyArray<{ id: string; from: Status; to: Status }>, now: number): Promise<Set<string>>;
   delete(id: string): Promise<void>;
   countByDirection(projectId: string, direction: Direction): Promise<number>;
   countByVpc(vpcId: string): Promise<number>;
@@ -177,10 +189,19 @@ export interface AddressRepo {
    * transaction can go on and try another address.
    */
   createIfFree(a: AddressRecord): Promise<boolean>;
+  /** createIfFree(), and when it inserted, the address's endpoint gets `endpointStatus` (one statement on PostgreSQL). */
+  createIfFreeMarkingEndpoint(a: AddressRecord, endpointStatus: Status): Promise<boolean>;
   get(endpointId: string, id: string): Promise<AddressRecord | undefined>;
   listByEndpoint(endpointId: string): Promise<AddressRecord[]>;
   /** The addresses of several endpoints, each endpoint's in created order. */
   listByEndpoints(endpointIds: readonly string[]): Promise<AddressRecord[]>;
+  /** The addresses of several endpoints that are in a PENDING_* status, in no particular order. */
+  pendingOfEndpoints(endpointIds: readonly string[]): Promise<AddressRecord[]>;
+  /**
+   * A reconciler pass's writes, then the addresses of `endpointIds` as they stand after them (one statement on
+   * PostgreSQL): see AddressOutcomes. Returns which updates were written, and the addresses in no particular order.
+   */
+  applyOutcomes(o: AddressOutcomes): Promise<{ written: Set<string>; addresses: AddressStatusRow[] }>;
   /** The addresses of a project's endpoint with their subnets' Neutron ids; undefined when the project has no such endpoint. */
   listViewsByEndpoint(projectId: string, endpointId: string): Promise<AddressView[] | undefined>;
   /** Addresses in use in a subnet, as unsigned 32-bit integers. */
@@ -190,6 +211,8 @@ export interface AddressRepo {
   countBySubnet(subnetId: string): Promise<number>;
   countByVpc(vpcId: string): Promise<number>;
   setStatus(id: string, patch: { status: Status; errorInfo: string | null; updatedAt: number }, expected?: Status): Promise<boolean>;
+  /** setStatus() without a compare-and-set, and the address's endpoint gets `endpointStatus` at the same time (one statement on PostgreSQL). */
+  setStatusMarkingEndpoint(id: string, endpointId: string, patch: { status: Status; errorInfo: string | null; updatedAt: number }, endpointStatus: Status): Promise<void>;
   /** setStatus(..., expected) of several addresses in one statement; returns the ids that were written. */
   setStatusMany(ids: readonly string[], patch: { status: Status; errorInfo: string | null; updatedAt: number }, expected: Status): Promise<Set<string>>;
   markEndpointDeleting(endpointId: string, now: number): Promise<void>;
@@ -200,6 +223,25 @@ export interface AddressRepo {
   listErrored(): Promise<AddressRecord[]>;
   /** ACTIVE addresses of the given endpoints, by endpoint id (the source addresses of rules). */
   activeIpsByEndpoint(endpointIds: readonly string[]): Promise<Map<string, string[]>>;
+}
+
+/** What a reconciler pass writes to addresses (AddressRepo.applyOutcomes). */
+export interface AddressOutcomes {
+  /** Released addresses: deleted, whatever their status. */
+  deleteIds: readonly string[];
+  /** Activated (or failed) addresses: written only where the status is still `expected` (compare-and-set). */
+  updates: ReadonlyArray<{ id: string; status: Status; errorInfo: string | null }>;
+  expected: Status;
+  now: number;
+  /** The endpoints whose addresses to read back once the writes are done. */
+  endpointIds: readonly string[];
+}
+
+/** An address as the settling of its endpoint needs it. */
+export interface AddressStatusRow {
+  id: string;
+  endpointId: string;
+  status: Status;
 }
 
 export interface Repos extends IdentityRepos {

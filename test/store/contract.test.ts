@@ -304,6 +304,42 @@ for (const db of DATABASES) {
         assert.deepEqual(await store.endpoints.transitionMany([], 'PENDING_UPDATE', 'ACTIVE', 778), new Set());
       });
 
+      it('transitionEach moves each endpoint from its own status to its own target, compare-and-set, and says which moved', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const [e, f, g] = [await endpoint(v, { status: 'PENDING_UPDATE' }), await endpoint(v, { status: 'PENDING_CREATE' }), await endpoint(v, { status: 'ACTIVE' })];
+        const moved = await store.endpoints.transitionEach(
+          [
+            { id: e.id, from: 'PENDING_UPDATE', to: 'ACTIVE' },
+            { id: f.id, from: 'PENDING_CREATE', to: 'ERROR' },
+            { id: g.id, from: 'PENDING_UPDATE', to: 'ACTIVE' },
+            { id: hex(), from: 'PENDING_UPDATE', to: 'ACTIVE' },
+          ],
+          777,
+        );
+        assert.deepEqual(moved, new Set([e.id, f.id]));
+        assert.deepEqual(await store.endpoints.getById(e.id), { ...e, status: 'ACTIVE', updatedAt: 777 });
+        assert.deepEqual(await store.endpoints.getById(f.id), { ...f, status: 'ERROR', updatedAt: 777 });
+        assert.deepEqual(await store.endpoints.getById(g.id), g, 'not in the expected status: unchanged');
+        assert.deepEqual(await store.endpoints.transitionEach([], 778), new Set());
+      });
+
+      it('getWithAddress reads a project\'s endpoint with one of its addresses, or none', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const [e, f] = [await endpoint(v), await endpoint(v)];
+        const a1 = await address(e, s, '10.0.1.4', { status: 'ERROR', errorInfo: 'busy' });
+        await address(e, s, '10.0.1.5', { status: 'PENDING_DELETE' });
+        const b1 = await address(f, s, '10.0.1.6');
+        const view = await store.endpoints.get(p.id, e.id);
+        assert.deepEqual(await store.endpoints.getWithAddress(p.id, e.id, a1.id), { endpoint: view, address: a1 });
+        assert.deepEqual(await store.endpoints.getWithAddress(p.id, e.id, b1.id), { endpoint: view, address: undefined }, 'another endpoint\'s address');
+        assert.deepEqual(await store.endpoints.getWithAddress(p.id, e.id, hex()), { endpoint: view, address: undefined });
+        assert.equal(await store.endpoints.getWithAddress((await project()).id, e.id, a1.id), undefined, 'another project');
+        assert.equal(await store.endpoints.getWithAddress(p.id, hex(), a1.id), undefined);
+      });
+
       it('getByIdsForUpdate reads several endpoints in id order, unscoped, inside a transaction', async () => {
         const p = await project();
         const q = await project();
@@ -439,10 +475,8 @@ for (const db of DATABASES) {
         const e = await endpoint(v);
         const a1 = await address(e, s1, '10.0.1.4');
         const a2 = await address(e, s2, '10.0.2.4');
-        assert.deepEqual(await store.addresses.listViewsByEndpoint(p.id, e.id), [
-          { ...a1, neutronSubnetId: s1.neutronSubnetId },
-          { ...a2, neutronSubnetId: s2.neutronSubnetId },
-        ]);
+        const view = (a: AddressRecord, neutronSubnetId: string) => ({ id: a.id, ip: a.ip, status: a.status, errorInfo: a.errorInfo, createdAt: a.createdAt, updatedAt: a.updatedAt, neutronSubnetId });
+        assert.deepEqual(await store.addresses.listViewsByEndpoint(p.id, e.id), [view(a1, s1.neutronSubnetId), view(a2, s2.neutronSubnetId)]);
         assert.equal(await store.addresses.listViewsByEndpoint(other.id, e.id), undefined, 'another project sees no such endpoint');
         assert.equal(await store.addresses.listViewsByEndpoint(p.id, hex()), undefined);
       });
@@ -538,6 +572,65 @@ for (const db of DATABASES) {
         assert.deepEqual(await store.addresses.listByEndpoint(e.id), [a2]);
       });
 
+      it('applyOutcomes deletes, writes compare-and-set, and reads the endpoints\' addresses as they stand after, in one transaction', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const [e, f, g] = [await endpoint(v), await endpoint(v), await endpoint(v)];
+        const a1 = await address(e, s, '10.0.1.4');
+        const a2 = await address(e, s, '10.0.1.5');
+        const a3 = await address(e, s, '10.0.1.6', { status: 'PENDING_DELETE' });
+        const b1 = await address(f, s, '10.0.1.7');
+        const b2 = await address(f, s, '10.0.1.8', { status: 'PENDING_DELETE' });
+        const c1 = await address(g, s, '10.0.1.9');
+        const result = await store.transaction((tx) =>
+          tx.addresses.applyOutcomes({
+            deleteIds: [a3.id],
+            updates: [
+              { id: a1.id, status: 'ACTIVE', errorInfo: null },
+              { id: b1.id, status: 'ERROR', errorInfo: 'port busy' },
+              { id: b2.id, status: 'ACTIVE', errorInfo: null },
+              { id: hex(), status: 'ACTIVE', errorInfo: null },
+            ],
+            expected: 'PENDING_CREATE',
+            now: 999,
+            endpointIds: [e.id, f.id],
+          }),
+        );
+        assert.deepEqual(result.written, new Set([a1.id, b1.id]), 'b2 was not PENDING_CREATE');
+        const byId = <T extends { id: string }>(rows: T[]) => [...rows].sort((x, y) => x.id.localeCompare(y.id));
+        assert.deepEqual(
+          byId(result.addresses),
+          byId([
+            { id: a1.id, endpointId: e.id, status: 'ACTIVE' },
+            { id: a2.id, endpointId: e.id, status: 'PENDING_CREATE' },
+            { id: b1.id, endpointId: f.id, status: 'ERROR' },
+            { id: b2.id, endpointId: f.id, status: 'PENDING_DELETE' },
+          ]),
+          'a3 deleted; g not asked for',
+        );
+        assert.deepEqual(await store.addresses.listByEndpoint(e.id), [{ ...a1, status: 'ACTIVE', updatedAt: 999 }, a2]);
+        assert.deepEqual(await store.addresses.listByEndpoint(f.id), [{ ...b1, status: 'ERROR', errorInfo: 'port busy', updatedAt: 999 }, b2]);
+        assert.deepEqual(await store.addresses.listByEndpoint(g.id), [c1]);
+        const none = await store.transaction((tx) => tx.addresses.applyOutcomes({ deleteIds: [], updates: [], expected: 'PENDING_CREATE', now: 1000, endpointIds: [] }));
+        assert.deepEqual(none, { written: new Set(), addresses: [] });
+      });
+
+      it('pendingOfEndpoints lists the PENDING_* addresses of several endpoints only', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const [e, f, g] = [await endpoint(v), await endpoint(v), await endpoint(v)];
+        const a1 = await address(e, s, '10.0.1.4');
+        await address(e, s, '10.0.1.5', { status: 'ACTIVE' });
+        const b1 = await address(f, s, '10.0.1.6', { status: 'PENDING_DELETE' });
+        await address(f, s, '10.0.1.7', { status: 'ERROR', errorInfo: 'x' });
+        await address(g, s, '10.0.1.8');
+        const listed = await store.addresses.pendingOfEndpoints([e.id, f.id, hex()]);
+        assert.deepEqual([...listed].sort((x, y) => x.ip.localeCompare(y.ip)), [a1, b1]);
+        assert.deepEqual(await store.addresses.pendingOfEndpoints([]), []);
+      });
+
       it('createIfFree inserts an address unless its subnet has that ip, without raising', async () => {
         const p = await project();
         const v = await vpc(p.id);
@@ -557,6 +650,53 @@ for (const db of DATABASES) {
           assert.equal(await tx.addresses.createIfFree(b), true);
         });
         assert.deepEqual(await store.addresses.listByEndpoint(f.id), [other, b]);
+      });
+
+      it('createIfFreeMarkingEndpoint sets the endpoint\'s status only when it inserted the address', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const [e, f] = [await endpoint(v, { status: 'ACTIVE' }), await endpoint(v, { status: 'ACTIVE' })];
+        const a = addressOf(e, s, '10.0.1.7');
+        assert.equal(await store.addresses.createIfFreeMarkingEndpoint(a, 'PENDING_UPDATE'), true);
+        assert.deepEqual(await store.endpoints.getById(e.id), { ...e, status: 'PENDING_UPDATE', updatedAt: a.updatedAt });
+        assert.equal(await store.addresses.createIfFreeMarkingEndpoint(addressOf(f, s, '10.0.1.7'), 'PENDING_UPDATE'), false, 'taken in that subnet');
+        assert.deepEqual(await store.endpoints.getById(f.id), f, 'nothing inserted: the endpoint is unchanged');
+        assert.deepEqual(await store.addresses.listByEndpoint(e.id), [a]);
+        assert.deepEqual(await store.addresses.listByEndpoint(f.id), []);
+      });
+
+      it('setStatusMarkingEndpoint writes an address\'s status and its endpoint\'s', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const s = await subnet(v, '10.0.1.0/24');
+        const e = await endpoint(v, { status: 'ACTIVE' });
+        const a1 = await address(e, s, '10.0.1.4', { status: 'ERROR', errorInfo: 'busy' });
+        const a2 = await address(e, s, '10.0.1.5', { status: 'ACTIVE' });
+        await store.addresses.setStatusMarkingEndpoint(a1.id, e.id, { status: 'PENDING_DELETE', errorInfo: null, updatedAt: 888 }, 'PENDING_UPDATE');
+        assert.deepEqual(await store.addresses.listByEndpoint(e.id), [{ ...a1, status: 'PENDING_DELETE', errorInfo: null, updatedAt: 888 }, a2]);
+        assert.deepEqual(await store.endpoints.getById(e.id), { ...e, status: 'PENDING_UPDATE', updatedAt: 888 });
+      });
+
+      it('getWithSubnet reads a project\'s endpoint with a subnet of the project, by either id, and its highest address in use', async () => {
+        const p = await project();
+        const v = await vpc(p.id);
+        const [s, t] = [await subnet(v, '10.0.1.0/24'), await subnet(v, '10.0.2.0/24')];
+        const e = await endpoint(v);
+        const view = async () => (await store.endpoints.get(p.id, e.id))!;
+        assert.deepEqual(await store.endpoints.getWithSubnet(p.id, e.id, s.id), { endpoint: await view(), subnet: { ...s, highestInUse: null } });
+        await address(e, s, '10.0.1.9');
+        await address(e, s, '10.0.1.200');
+        await address(e, t, '10.0.2.250', { subnetId: t.id });
+        const expected = { endpoint: await view(), subnet: { ...s, highestInUse: ipToInt('10.0.1.200') } };
+        assert.deepEqual(await store.endpoints.getWithSubnet(p.id, e.id, s.id), expected);
+        assert.deepEqual(await store.endpoints.getWithSubnet(p.id, e.id, s.neutronSubnetId), expected);
+        assert.deepEqual(await store.endpoints.getWithSubnet(p.id, e.id, randomUUID()), { endpoint: await view(), subnet: undefined });
+        const q = await project();
+        const other = await subnet(await vpc(q.id), '10.0.3.0/24');
+        assert.deepEqual(await store.endpoints.getWithSubnet(p.id, e.id, other.id), { endpoint: await view(), subnet: undefined }, 'another project\'s subnet');
+        assert.equal(await store.endpoints.getWithSubnet(q.id, e.id, s.id), undefined, 'another project\'s endpoint');
+        assert.equal(await store.endpoints.getWithSubnet(p.id, hex(), s.id), undefined);
       });
 
       it('deletes an address, which frees its IP', async () => {
