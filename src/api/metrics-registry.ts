@@ -157,6 +157,8 @@ export class MetricsRegistry {
     this.copied('vpcdns_dns_upstream_queries_total', 'Attempts sent to upstream targets', () => s().upstreamQueries);
     this.copiedBy('vpcdns_dns_upstream_failures_total', 'Failed upstream attempts, by reason (timeout, garbage, network, source, busy, closed)', 'reason', () => s().upstreamFailuresByReason);
     this.copied('vpcdns_dns_upstream_unmatched_total', 'Upstream datagrams that matched no pending query', () => s().upstreamUnmatched);
+    this.copied('vpcdns_dns_upstream_port_rotations_total', 'Upstream sockets opened to give a source address a new random port', () => s().upstreamPortRotations);
+    this.copied('vpcdns_dns_upstream_port_rotation_failures_total', 'Upstream port rotations that could not open a socket (the current one was kept)', () => s().upstreamPortRotationFailures);
     this.copied('vpcdns_dns_tcp_retries_total', 'Truncated UDP replies retried over TCP', () => s().tcpRetries);
     this.copied('vpcdns_dns_overflows_total', 'Queries answered SERVFAIL because the in-flight cap was reached', () => s().overflows);
     this.copied('vpcdns_dns_loops_detected_total', 'Queries answered SERVFAIL as forwarding loops', () => s().loopsDetected);

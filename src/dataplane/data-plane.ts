@@ -235,6 +235,8 @@ export class DataPlane {
       upstreamFailuresByReason: { ...s.upstreamFailuresByReason },
       queryLogDropped: this.queryLog.dropped,
       upstreamUnmatched: this.pool.unmatched,
+      upstreamPortRotations: this.pool.rotations,
+      upstreamPortRotationFailures: this.pool.rotationFailures,
       cacheEntries: this.cache?.size ?? 0,
       listeners: this.listeners.size,
       downTargets: this.health.downTargets(),

@@ -32,6 +32,10 @@ export interface DataPlaneStats {
   queryLogDropped: number;
   /** Upstream datagrams that matched no pending query. */
   upstreamUnmatched: number;
+  /** Upstream sockets opened to replace a source address's socket (a new random port). */
+  upstreamPortRotations: number;
+  /** Replacements that could not be opened (the source's current socket was kept). */
+  upstreamPortRotationFailures: number;
   /** Queries currently waiting for an upstream. */
   inFlight: number;
   cacheEntries: number;
@@ -107,6 +111,8 @@ export function emptyStats(): DataPlaneStats {
     loopsDetected: 0,
     queryLogDropped: 0,
     upstreamUnmatched: 0,
+    upstreamPortRotations: 0,
+    upstreamPortRotationFailures: 0,
     inFlight: 0,
     cacheEntries: 0,
     listeners: 0,
@@ -158,6 +164,8 @@ export function mergeStats(all: readonly DataPlaneStats[]): DataPlaneStats {
     out.loopsDetected += s.loopsDetected;
     out.queryLogDropped += s.queryLogDropped;
     out.upstreamUnmatched += s.upstreamUnmatched;
+    out.upstreamPortRotations += s.upstreamPortRotations;
+    out.upstreamPortRotationFailures += s.upstreamPortRotationFailures;
     out.inFlight += s.inFlight;
     out.cacheEntries += s.cacheEntries;
     out.listeners = Math.max(out.listeners, s.listeners);

@@ -152,6 +152,8 @@ export class UdpUpstreamPool {
   unmatched = 0;
   /** Sockets opened to replace a source's active socket. */
   rotations = 0;
+  /** Replacement sockets that could not be opened. */
+  rotationFailures = 0;
   /** Id tables of closed sockets (every entry undefined), for the next sockets rotation opens. */
   private readonly spareTables: (Exchange | undefined)[][] = [];
 
@@ -249,6 +251,7 @@ export class UdpUpstreamPool {
         // Keep the current socket (and port) and try again one period later; say so once, not every period.
         src.rotating = false;
         src.since = this.opts.now();
+        this.rotationFailures++;
         const detail = { source: src.ip, err: err instanceof Error ? err.message : String(err) };
         if (src.rotationFailing) this.opts.log?.debug(detail, 'cannot open a new upstream socket; keeping the current one');
         else this.opts.log?.warn(detail, 'cannot open a new upstream socket; keeping the current one (logged once until it works again)');

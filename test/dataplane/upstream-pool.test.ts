@@ -186,6 +186,7 @@ describe('UdpUpstreamPool', () => {
       }
       assert.deepEqual(pool.ports(SOURCE), [port]);
       assert.equal(pool.rotations, 0);
+      assert.equal(pool.rotationFailures, 3);
       assert.equal(warnings.filter((w) => w.startsWith('cannot open a new upstream socket')).length, 1, 'warned once, not every period');
       dgram.Socket.prototype.bind = bind;
       now = 600;

@@ -97,7 +97,7 @@ describe('GET /metrics with a data plane', () => {
   let sys: System;
   before(async () => {
     up = await FakeUpstream.start('127.0.53.181');
-    dp = new DataPlane({ port: PORT, queryTimeoutMs: 300 });
+    dp = new DataPlane({ port: PORT, queryTimeoutMs: 300, portRotationMs: 50 });
     dp.setVpcs([{ vpcId: 'vpc-1', rules: [{ id: 'rule-1', domain: 'corp.example', targets: [up.target], sourceIps: ['127.0.53.82'], endpointId: 'ep-out-1' }], upstreams: [up.target] }]);
     await dp.bindListener(LISTENER, 'vpc-1', 'ep-in-1');
     sys = await createSystem({
@@ -144,5 +144,20 @@ describe('GET /metrics with a data plane', () => {
     const after = await scrape(sys.app);
     const labels = { endpoint_id: 'ep-out-1' };
     assert.equal(sample(after, 'vpcdns_dns_endpoint_forwarded_total', labels) - sample(before, 'vpcdns_dns_endpoint_forwarded_total', labels), 1);
+  });
+
+  it('counts upstream port rotations, and exports their failures', async () => {
+    const before = await scrape(sys.app);
+    assert.equal((await udpQuery(LISTENER, PORT, 'r1.corp.example')).rcode, 'NOERROR');
+    await new Promise((resolve) => setTimeout(resolve, 80)); // past the 50 ms period
+    assert.equal((await udpQuery(LISTENER, PORT, 'r2.corp.example')).rcode, 'NOERROR'); // starts a rotation
+    let after = await scrape(sys.app);
+    for (let i = 0; i < 100 && sample(after, 'vpcdns_dns_upstream_port_rotations_total') === sample(before, 'vpcdns_dns_upstream_port_rotations_total'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      after = await scrape(sys.app);
+    }
+    assert.ok(sample(after, 'vpcdns_dns_upstream_port_rotations_total') > sample(before, 'vpcdns_dns_upstream_port_rotations_total'));
+    assert.equal(sample(after, 'vpcdns_dns_upstream_port_rotation_failures_total'), 0);
+    assert.match(after, /^# TYPE vpcdns_dns_upstream_port_rotation_failures_total counter$/m);
   });
 });
