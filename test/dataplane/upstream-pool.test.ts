@@ -243,6 +243,44 @@ describe('UdpUpstreamPool', () => {
     }
   });
 
+  it('checks every send until several in a row succeeded, then one in 16, and every send again after an error', async () => {
+    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 60_000, now: () => performance.now(), sendQueue: new SendQueue() });
+    const tooBig = (name: string) => {
+      const q = Buffer.alloc(70_000); // larger than UDP allows: the kernel refuses it (EMSGSIZE), nothing leaves
+      question(name).query.copy(q);
+      return { query: q, questionEnd: question(name).questionEnd };
+    };
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
+    try {
+      for (let i = 0; i < 12; i++) {
+        const ok = new Recorder();
+        pool.send(SOURCE, live, question(`c${i}.corp.example`).query, question(`c${i}.corp.example`).questionEnd, ok);
+        assert.ok((await outcome(ok)).reply);
+      }
+      // Sampling now: of 20 sends that all fail, one or two are checked and fail at once; the rest wait.
+      const batch = Array.from({ length: 20 }, (_, i) => {
+        const w = new Recorder();
+        const b = tooBig(`big${i}.corp.example`);
+        pool.send(SOURCE, silent, b.query, b.questionEnd, w);
+        return w;
+      });
+      await settle();
+      const failedAtOnce = batch.filter((w) => w.calls === 1);
+      assert.ok(failedAtOnce.length >= 1 && failedAtOnce.length <= 2, `${failedAtOnce.length} failed at once`);
+      for (const w of failedAtOnce) assert.match((await outcome(w)).detail ?? '', /EMSGSIZE/);
+      // After that error every send is checked again: each fails at once.
+      const after = Array.from({ length: 3 }, (_, i) => {
+        const w = new Recorder();
+        const b = tooBig(`again${i}.corp.example`);
+        pool.send(SOURCE, silent, b.query, b.questionEnd, w);
+        return w;
+      });
+      for (const w of after) assert.equal((await outcome(w)).reason, 'network');
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('fails every exchange still waiting when it closes', async () => {
     const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 60_000, now: () => performance.now(), sendQueue: new SendQueue() });
     const waiters = ['x', 'y', 'z'].map((n) => {
