@@ -8,7 +8,7 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, famil
 /**
  * 6 if address has a colon (no host name has one), 4 if it is only digits and dots, else 0 (a host
  * name). Not a validation: the kernel's address parser rejects a malformed literal at send. It replaces
- * net.isIP, whose regular expressions ran, and allocated, for every datagram sent.
+ * net.isIP, whose regular expressions ran for every datagram sent.
  */
 export function literalFamily(address: string): 0 | 4 | 6 {
   let digitsAndDots = address.length > 0;
@@ -36,5 +36,5 @@ export function createUdpSocket(family: 4 | 6): dgram.Socket {
 
 /** 6 for an IPv6 literal, else 4 (callers pass validated literals). */
 export function familyOf(ip: string): 4 | 6 {
-  return ip.includes(':') ? 6 : 4;
+  return literalFamily(ip) === 6 ? 6 : 4;
 }

@@ -45,6 +45,14 @@ function question(name: string): { query: Buffer; questionEnd: number } {
   return { query, questionEnd: 12 + name.length + 2 + 4 };
 }
 
+/** A query for name in a datagram larger than UDP allows: the kernel refuses the send (EMSGSIZE), nothing leaves. */
+function tooBig(name: string): { query: Buffer; questionEnd: number } {
+  const { query, questionEnd } = question(name);
+  const big = Buffer.alloc(70_000);
+  query.copy(big);
+  return { query: big, questionEnd };
+}
+
 describe('UdpUpstreamPool', () => {
   let live: FakeUpstream;
   let silent: FakeUpstream;
@@ -110,11 +118,9 @@ describe('UdpUpstreamPool', () => {
     const waiting = new Recorder();
     try {
       pool.send(SOURCE, silent, question('w.corp.example').query, question('w.corp.example').questionEnd, waiting);
-      // A datagram larger than UDP allows: the kernel refuses the send (EMSGSIZE) before anything leaves.
-      const tooBig = Buffer.alloc(70_000);
-      question('big.corp.example').query.copy(tooBig);
+      const big = tooBig('big.corp.example');
       const failing = new Recorder();
-      pool.send(SOURCE, silent, tooBig, question('big.corp.example').questionEnd, failing);
+      pool.send(SOURCE, silent, big.query, big.questionEnd, failing);
       const failed = await outcome(failing); // with a 60 s deadline, only the send error can end it in time
       assert.equal(failed.reason, 'network');
       assert.match(failed.detail ?? '', /EMSGSIZE/);
@@ -245,11 +251,6 @@ describe('UdpUpstreamPool', () => {
 
   it('checks every send until several in a row succeeded, then one in 16, and every send again after an error', async () => {
     const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 60_000, now: () => performance.now(), sendQueue: new SendQueue() });
-    const tooBig = (name: string) => {
-      const q = Buffer.alloc(70_000); // larger than UDP allows: the kernel refuses it (EMSGSIZE), nothing leaves
-      question(name).query.copy(q);
-      return { query: q, questionEnd: question(name).questionEnd };
-    };
     const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
     try {
       for (let i = 0; i < 12; i++) {
