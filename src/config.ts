@@ -100,6 +100,7 @@ export const ConfigFileSchema = Type.Object(
           forward_tcp_over_tcp: Type.Optional(Type.Boolean()),
           tcp_idle_timeout_ms: Type.Optional(Type.Integer({ minimum: 100 })),
           workers: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
+          udp_io: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('native'), Type.Literal('node')])),
         },
         { additionalProperties: false },
       ),
@@ -145,6 +146,8 @@ export interface DnsSettings {
   tcpIdleTimeoutMs?: number;
   /** DNS worker processes; 1 serves DNS inside the main process (docs/dataplane.md). */
   workers: number;
+  /** UDP socket implementation: auto (the native addon when it loaded), native, or node (docs/dataplane.md). */
+  udpIo: 'auto' | 'native' | 'node';
 }
 
 export interface RateSetting {
@@ -265,6 +268,8 @@ export function loadConfig(cli: CliSettings, env: NodeJS.ProcessEnv = process.en
   const workersText = cli.dnsWorkers ?? env.VPCDNS_DNS_WORKERS;
   const workers = workersText !== undefined ? Number(workersText) : (file.dns?.workers ?? defaultDnsWorkers());
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new Error(`--dns-workers must be 1-256, got ${workersText}`);
+  const udpIo = env.VPCDNS_DNS_UDP_IO ?? file.dns?.udp_io ?? 'auto';
+  if (udpIo !== 'auto' && udpIo !== 'native' && udpIo !== 'node') throw new Error(`VPCDNS_DNS_UDP_IO must be auto, native or node, got ${JSON.stringify(udpIo)}`);
   const db = cli.db ?? env.DATABASE_URL ?? file.db ?? DEFAULTS.db;
   const logLevel = cli.logLevel ?? env.VPCDNS_LOG_LEVEL ?? file.log_level ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(logLevel)}`);
@@ -294,6 +299,7 @@ export function loadConfig(cli: CliSettings, env: NodeJS.ProcessEnv = process.en
       forwardTcpOverTcp: file.dns?.forward_tcp_over_tcp,
       tcpIdleTimeoutMs: file.dns?.tcp_idle_timeout_ms,
       workers,
+      udpIo,
     },
     auth: authSettings(file.auth, db, env),
     projects: file.projects ?? [],

@@ -131,6 +131,7 @@ async function startDataPlane(config: Config, log: Logger): Promise<DnsDataPlane
     maxHops: d.maxHops,
     forwardTcpOverTcp: d.forwardTcpOverTcp,
     tcpIdleTimeoutMs: d.tcpIdleTimeoutMs,
+    udpIo: d.udpIo,
   };
   const dlog = log.child({ component: 'dataplane' });
   if (d.workers <= 1) return new DataPlane({ ...options, log: dlog });

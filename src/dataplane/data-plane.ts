@@ -18,7 +18,7 @@ import { addAnswerCounts, emptyStats, newAnswerCounter } from './stats.ts';
 import type { AnswerCounter, DataPlaneStats } from './stats.ts';
 import type { VpcContext } from './types.ts';
 import { SendQueue } from './send-queue.ts';
-import { createUdpSocket, familyOf } from './udp.ts';
+import { familyOf, openDatagramSocket, resolveUdpIo, nativeUdpStatus, type UdpIo } from './datagram.ts';
 import { UdpUpstreamPool } from './upstream-pool.ts';
 
 export type { DataPlaneStats } from './stats.ts';
@@ -62,6 +62,11 @@ export interface DataPlaneOptions {
   drainTimeoutMs?: number;
   /** SO_RCVBUF of listener UDP sockets (default 4 MiB, capped by the kernel); 0 keeps the system default. */
   udpRecvBufferBytes?: number;
+  /**
+   * UDP socket implementation (default "auto": the vpcdns_udp addon when it loaded, else node:dgram;
+   * "native" fails if the addon is missing). Listeners shared between cluster workers always use dgram.
+   */
+  udpIo?: UdpIo;
   /** Bytes a query log file may have waiting before lines are dropped (default 4 MiB). */
   queryLogMaxBufferBytes?: number;
   /** 4 bytes naming this vpcdns in the loop-detection option (default random); the workers of one cluster share it. */
@@ -73,14 +78,13 @@ export interface DataPlaneOptions {
 /** Checks that ip can be a source address (binds a UDP socket to ip:0 and closes it). */
 export function probeSourceAddress(ip: string): Promise<void> {
   if (net.isIP(ip) === 0) return Promise.reject(new Error(`cannot use ${ip} as a source address: not an IP address`));
-  return new Promise((resolve, reject) => {
-    const socket = createUdpSocket(familyOf(ip));
-    socket.once('error', (err) => {
-      socket.close();
-      reject(new Error(bindErrorMessage(ip, 0, 'udp', err).replace(/^cannot bind/, 'cannot use source address')));
-    });
-    socket.bind({ address: ip, port: 0, exclusive: true }, () => socket.close(() => resolve()));
-  });
+  const probe = { io: 'node' as const, family: familyOf(ip), address: ip, port: 0, exclusive: true, recvBufferBytes: 0, onMessage: () => {}, onError: () => {} };
+  return openDatagramSocket(probe).then(
+    (socket) => socket.close(),
+    (err: unknown) => {
+      throw new Error(bindErrorMessage(ip, 0, 'udp', err).replace(/^cannot bind/, 'cannot use source address'));
+    },
+  );
 }
 
 interface Bound {
@@ -102,6 +106,8 @@ export class DataPlane {
   private readonly queue = new KeyedQueue();
   /** Every UDP datagram this data plane sends (answers and upstream queries) goes out through it, in bursts. */
   private readonly sendQueue = new SendQueue();
+  /** The UDP socket implementation in use (datagram.ts). */
+  readonly udpIo: 'native' | 'node';
   private routing = new Map<string, VpcRouting>();
   /** Answers by (VPC, endpoint), kept after their listeners go so that totals never go down. */
   private readonly answerCounters = new Map<string, AnswerCounter>();
@@ -115,7 +121,18 @@ export class DataPlane {
     const maxAttempts = opts.maxAttempts ?? 3;
     const cacheSize = opts.cacheSize ?? 10000;
     this.cache = cacheSize > 0 ? new PacketCache(cacheSize, this.clock) : null;
-    this.pool = new UdpUpstreamPool({ timeoutMs, portRotationMs: opts.portRotationMs ?? 1000, now: () => performance.now(), sendQueue: this.sendQueue, log: opts.log });
+    this.udpIo = resolveUdpIo(opts.udpIo ?? 'auto');
+    if (this.udpIo === 'node' && (opts.udpIo ?? 'auto') === 'auto') {
+      opts.log?.warn({ err: nativeUdpStatus().error }, 'the vpcdns_udp addon did not load; UDP goes through node:dgram (slower: docs/dataplane.md)');
+    }
+    this.pool = new UdpUpstreamPool({
+      timeoutMs,
+      portRotationMs: opts.portRotationMs ?? 1000,
+      now: () => performance.now(),
+      sendQueue: this.sendQueue,
+      udpIo: this.udpIo,
+      log: opts.log,
+    });
     this.health = new TargetHealth(
       { failuresToMarkDown: opts.failuresToMarkDown ?? 2, downBackoffMs: opts.downBackoffMs ?? 2000, maxDownBackoffMs: opts.maxDownBackoffMs ?? 30000 },
       () => this.clock.now(),
@@ -264,6 +281,7 @@ export class DataPlane {
       drainTimeoutMs: o.drainTimeoutMs ?? (o.queryTimeoutMs ?? 1500) * (o.maxAttempts ?? 3),
       udpRecvBufferBytes: o.udpRecvBufferBytes ?? 4 * 1024 * 1024,
       shared: o.sharedListeners ?? false,
+      udpIo: this.udpIo,
       sendQueue: this.sendQueue,
       log: this.log,
     };

@@ -1,9 +1,8 @@
 // A DNS listener on one ip:port: a UDP socket and a TCP server (length framing, pipelining, idle timeout), drained on close.
-import type dgram from 'node:dgram';
 import net from 'node:net';
 import type { Logger } from 'pino';
 import type { SendQueue } from './send-queue.ts';
-import { createUdpSocket, familyOf } from './udp.ts';
+import { familyOf, openDatagramSocket, type DatagramSocket, type UdpIo } from './datagram.ts';
 
 export interface ClientInfo {
   readonly address: string;
@@ -49,6 +48,8 @@ export interface ListenerOptions {
   readonly tcpMaxQueryBytes: number;
   readonly drainTimeoutMs: number;
   readonly udpRecvBufferBytes: number;
+  /** UDP socket implementation (datagram.ts); shared listeners are always node:dgram sockets. */
+  readonly udpIo: UdpIo;
   /** In a cluster worker: the primary holds the sockets and shares them (UDP datagrams and TCP connections spread over the workers). */
   readonly shared: boolean;
   /** Answers go out through it, in bursts. */
@@ -79,7 +80,7 @@ export class Listener implements AnswerSink {
 
   private constructor(
     readonly ip: string,
-    private readonly udp: dgram.Socket,
+    private readonly udp: DatagramSocket,
     private readonly tcp: net.Server,
     private readonly opts: ListenerOptions,
     private readonly handler: QueryHandler,
@@ -87,20 +88,35 @@ export class Listener implements AnswerSink {
 
   /** Binds UDP then TCP; on any failure closes what was bound and rejects with a readable message. */
   static async open(ip: string, opts: ListenerOptions, handler: QueryHandler): Promise<Listener> {
-    const udp = await bindUdp(ip, opts);
+    // Datagrams that arrive before the TCP side is up find no listener yet and are dropped.
+    let listener: Listener | null = null;
+    let udp: DatagramSocket;
+    try {
+      udp = await openDatagramSocket({
+        io: opts.shared ? 'node' : opts.udpIo,
+        family: familyOf(ip),
+        address: ip,
+        port: opts.port,
+        exclusive: !opts.shared,
+        recvBufferBytes: opts.udpRecvBufferBytes,
+        onMessage: (msg, address, port) => listener?.onDatagram(msg, address, port),
+        onError: (err) => opts.log?.warn({ ip, err: err.message }, 'listener UDP socket error'),
+      });
+    } catch (err) {
+      throw new Error(bindErrorMessage(ip, opts.port, 'udp', err));
+    }
     let tcp: net.Server;
     try {
       tcp = await listenTcp(ip, opts);
     } catch (err) {
-      await new Promise<void>((resolve) => udp.close(() => resolve()));
+      await udp.close();
       throw err;
     }
-    const listener = new Listener(ip, udp, tcp, opts, handler);
-    udp.on('message', (msg, rinfo) => listener.onDatagram(msg, rinfo));
-    udp.on('error', (err) => opts.log?.warn({ ip, err: err.message }, 'listener UDP socket error'));
-    tcp.on('connection', (socket) => listener.onConnection(socket));
+    const opened = new Listener(ip, udp, tcp, opts, handler);
+    listener = opened;
+    tcp.on('connection', (socket) => opened.onConnection(socket));
     tcp.on('error', (err) => opts.log?.warn({ ip, err: err.message }, 'listener TCP server error'));
-    return listener;
+    return opened;
   }
 
   /** Runs the handler for one message (its answer goes to sink); a handler that throws gets the query answered with nothing. */
@@ -115,9 +131,9 @@ export class Listener implements AnswerSink {
     }
   }
 
-  private onDatagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+  private onDatagram(msg: Buffer, address: string, port: number): void {
     if (this.closing) return;
-    this.dispatch(this, 'udp', msg, rinfo.address, rinfo.port);
+    this.dispatch(this, 'udp', msg, address, port);
   }
 
   /** A UDP query's answer: sent (if any), and the query counted out of flight. */
@@ -168,33 +184,9 @@ export class Listener implements AnswerSink {
     }
     for (const socket of this.connections) socket.destroy();
     this.opts.sendQueue.flush(); // the answers of the last queries are still queued
-    await new Promise<void>((resolve) => this.udp.close(() => resolve()));
+    await this.udp.close();
     await tcpClosed;
   }
-}
-
-function bindUdp(ip: string, opts: ListenerOptions): Promise<dgram.Socket> {
-  return new Promise((resolve, reject) => {
-    const udp = createUdpSocket(familyOf(ip));
-    const onError = (err: Error): void => {
-      try {
-        udp.close();
-      } catch {
-        // not bound: nothing to close
-      }
-      reject(new Error(bindErrorMessage(ip, opts.port, 'udp', err)));
-    };
-    udp.once('error', onError);
-    udp.bind({ address: ip, port: opts.port }, () => {
-      udp.off('error', onError);
-      try {
-        if (opts.udpRecvBufferBytes > 0) udp.setRecvBufferSize(opts.udpRecvBufferBytes);
-      } catch (err) {
-        opts.log?.debug({ err }, 'cannot raise the UDP receive buffer');
-      }
-      resolve(udp);
-    });
-  });
 }
 
 function listenTcp(ip: string, opts: ListenerOptions): Promise<net.Server> {

@@ -7,15 +7,18 @@
 // datagram. Measured with a minimal Node forwarder on the 2-core bench machine: 14 -> 10.5 us of CPU
 // per forwarded query (docs/dataplane.md, "Sending in bursts"). The delay is bounded by one turn of the
 // event loop: the datagrams that arrived in one poll (at most 32 per socket in libuv) and their answers.
-import type dgram from 'node:dgram';
+import type { SendCallback } from './datagram.ts';
 
-export type SendCallback = (err: Error | null) => void;
+/** What the queue sends through: a DatagramSocket, or (in tests) a dgram socket. */
+export interface DatagramSender {
+  send(buffer: Buffer, port: number, address: string, callback?: SendCallback): void;
+}
 
 export class SendQueue {
   // Parallel arrays, reused from burst to burst: no object per datagram. Their length only grows (to the
   // largest burst so far): emptying an array frees its storage, and each burst would grow it again.
   private count = 0;
-  private readonly sockets: (dgram.Socket | undefined)[] = [];
+  private readonly sockets: (DatagramSender | undefined)[] = [];
   private readonly buffers: (Buffer | undefined)[] = [];
   private readonly ports: number[] = [];
   private readonly addresses: string[] = [];
@@ -27,7 +30,7 @@ export class SendQueue {
    * Queues one datagram. callback (optional) hears of a send error, as dgram's would; without it a
    * failed send is not reported (as with dgram).
    */
-  send(socket: dgram.Socket, buffer: Buffer, port: number, address: string, callback?: SendCallback): void {
+  send(socket: DatagramSender, buffer: Buffer, port: number, address: string, callback?: SendCallback): void {
     const i = this.count++;
     this.sockets[i] = socket;
     this.buffers[i] = buffer;
@@ -53,8 +56,8 @@ export class SendQueue {
       this.buffers[i] = undefined;
       this.callbacks[i] = undefined;
       try {
-        if (callback === undefined) socket.send(buffer, this.ports[i], this.addresses[i]);
-        else socket.send(buffer, this.ports[i], this.addresses[i], callback);
+        if (callback === undefined) socket.send(buffer, this.ports[i]!, this.addresses[i]!);
+        else socket.send(buffer, this.ports[i]!, this.addresses[i]!, callback);
       } catch (err) {
         // The socket closed while the datagram waited.
         callback?.(err instanceof Error ? err : new Error(String(err)));

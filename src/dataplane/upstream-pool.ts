@@ -1,10 +1,9 @@
 // UDP exchanges with upstreams: one socket per source address at a time (its port rotated), random ids, strict reply matching, one deadline sweep.
 // An exchange reports to itself rather than through a promise: a forwarded query is the hottest path of
 // the data plane, and callbacks on one long-lived object cost less than a promise chain.
-import type dgram from 'node:dgram';
 import type { Logger } from 'pino';
 import type { SendQueue } from './send-queue.ts';
-import { createUdpSocket, familyOf } from './udp.ts';
+import { familyOf, openDatagramSocket, type DatagramOptions, type DatagramSocket } from './datagram.ts';
 import { randomQueryId } from './query-id.ts';
 import type { UpstreamTarget } from './types.ts';
 import { HEADER_SIZE, isResponse, questionMatches } from './wire.ts';
@@ -62,7 +61,7 @@ export class UpstreamSocket {
   private sinceChecked = 0;
 
   constructor(
-    readonly socket: dgram.Socket,
+    readonly socket: DatagramSocket,
     /** All undefined: a new table, or the table of a closed socket (half a megabyte, so rotation reuses it). */
     readonly byId: (Exchange | undefined)[],
   ) {}
@@ -71,10 +70,11 @@ export class UpstreamSocket {
    * Whether the next send should carry a callback (which is how a send error is learnt at once rather than
    * at the deadline). A callback costs a closure, a tick and a call per datagram, about 5% of a forwarded
    * query's CPU, and the errors it catches (no route, not permitted, the source address gone) persist once
-   * they start: so every send is checked until CONFIRMED_BEFORE_SAMPLING in a row have succeeded, then one
+   * they start: so every send through a node:dgram socket is checked until CONFIRMED_BEFORE_SAMPLING in a row have succeeded, then one
    * in CHECK_EVERY, and after an error every send again.
    */
   checkNext(): boolean {
+    if (this.socket.io === 'native') return true; // a native send's result is known at once, for free
     if (this.confirmed < CONFIRMED_BEFORE_SAMPLING || ++this.sinceChecked >= CHECK_EVERY) {
       this.sinceChecked = 0;
       return true;
@@ -164,6 +164,10 @@ export interface UdpPoolOptions {
   readonly now: () => number; // monotonic ms
   /** Queries go out through it, in bursts. */
   readonly sendQueue: SendQueue;
+  /** UDP socket implementation (datagram.ts). */
+  readonly udpIo: 'native' | 'node';
+  /** Opens a socket (default openDatagramSocket; tests pass one that fails). */
+  readonly openSocket?: (o: DatagramOptions) => Promise<DatagramSocket>;
   readonly log?: Logger;
 }
 
@@ -270,7 +274,7 @@ export class UdpUpstreamPool {
         src.rotating = false;
         src.since = this.opts.now();
         if (this.closed) {
-          fresh.socket.close();
+          void fresh.socket.close();
           return;
         }
         this.rotations++;
@@ -299,43 +303,46 @@ export class UdpUpstreamPool {
     );
     this.sources.set(key, opening);
     void opening.then((result) => {
-      if (this.closed && result.ok) result.active.socket.close();
+      if (this.closed && result.ok) void result.active.socket.close();
       else if (this.sources.get(key) === opening) this.sources.set(key, result);
       if (!result.ok) this.opts.log?.warn({ source: sourceIp, err: result.error }, 'cannot open upstream socket');
     });
     return opening;
   }
 
-  private openSocket(sourceIp: string | null, family: 4 | 6): Promise<UpstreamSocket> {
-    return new Promise((resolve, reject) => {
-      const socket = createUdpSocket(family);
-      const sock = new UpstreamSocket(socket, this.spareTables.pop() ?? new Array<Exchange | undefined>(ID_SPACE).fill(undefined));
-      const onError = (err: Error): void => {
-        socket.close();
-        this.spareTable(sock);
-        reject(err);
-      };
-      socket.once('error', onError);
-      // exclusive: a socket of its own even in a cluster worker, else replies land in another worker.
-      const bindOpts: dgram.BindOptions = { port: 0, exclusive: true };
-      if (sourceIp !== null) bindOpts.address = sourceIp;
-      socket.bind(bindOpts, () => {
-        socket.off('error', onError);
-        socket.on('error', (err) => this.opts.log?.warn({ err: err.message, source: sourceIp }, 'upstream socket error'));
-        socket.on('message', (msg, rinfo) => this.onMessage(sock, msg, rinfo));
-        resolve(sock);
+  private async openSocket(sourceIp: string | null, family: 4 | 6): Promise<UpstreamSocket> {
+    const table = this.spareTables.pop() ?? new Array<Exchange | undefined>(ID_SPACE).fill(undefined);
+    let sock: UpstreamSocket | null = null;
+    try {
+      const socket = await (this.opts.openSocket ?? openDatagramSocket)({
+        io: this.opts.udpIo,
+        family,
+        address: sourceIp,
+        port: 0,
+        // A socket of its own even in a cluster worker, else replies land in another worker.
+        exclusive: true,
+        recvBufferBytes: 0,
+        onMessage: (msg, address, port) => {
+          if (sock !== null) this.onMessage(sock, msg, address, port);
+        },
+        onError: (err) => this.opts.log?.warn({ err: err.message, source: sourceIp }, 'upstream socket error'),
       });
-    });
+      sock = new UpstreamSocket(socket, table);
+      return sock;
+    } catch (err) {
+      this.spareTables.push(table);
+      throw err;
+    }
   }
 
-  private onMessage(sock: UpstreamSocket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
+  private onMessage(sock: UpstreamSocket, msg: Buffer, address: string, port: number): void {
     if (msg.length < HEADER_SIZE) {
       this.unmatched++;
       return;
     }
     const id = msg.readUInt16BE(0);
     const p = sock.get(id);
-    if (p === undefined || rinfo.address !== p.sentIp || rinfo.port !== p.sentPort) {
+    if (p === undefined || address !== p.sentIp || port !== p.sentPort) {
       this.unmatched++;
       return;
     }
@@ -362,7 +369,7 @@ export class UdpUpstreamPool {
         if (sock.head === null) {
           // Nothing waits on it any more: a reply arriving later finds the port closed.
           retiring.splice(i, 1);
-          sock.socket.close();
+          void sock.socket.close();
           this.spareTable(sock);
         }
       }
@@ -378,7 +385,7 @@ export class UdpUpstreamPool {
   ports(sourceIp: string): number[] {
     const entry = this.sources.get(sourceIp);
     if (entry === undefined || entry instanceof Promise || !entry.ok) return [];
-    return [entry.active, ...entry.retiring].map((s) => s.socket.address().port);
+    return [entry.active, ...entry.retiring].map((s) => s.socket.localPort());
   }
 
   async close(): Promise<void> {
@@ -390,7 +397,7 @@ export class UdpUpstreamPool {
       if (!entry.ok) continue;
       for (const sock of [entry.active, ...entry.retiring]) {
         for (const p of sock.drain()) notify(p, 'closed', undefined, this.opts.log);
-        sock.socket.close();
+        await sock.socket.close();
       }
       entry.retiring.length = 0;
     }

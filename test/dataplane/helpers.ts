@@ -1,4 +1,5 @@
 // Test helpers for the data plane: a scriptable fake upstream DNS server (UDP and TCP) and small DNS clients.
+import { nativeUdpStatus } from '../../src/dataplane/datagram.ts';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
@@ -239,3 +240,16 @@ export function tcpExchange(ip: string, port: number, msgs: readonly Buffer[], e
 export function addresses(packet: DecodedPacket): string[] {
   return (packet.answers ?? []).flatMap((a) => (a.type === 'A' ? [a.data] : []));
 }
+
+/**
+ * The UDP socket implementations to run a suite with: the vpcdns_udp addon's and node:dgram's. Without the
+ * addon (npm ci builds it; `npm run install` rebuilds it) the native suites are skipped, saying why.
+ */
+export const UDP_IOS: readonly { readonly io: 'native' | 'node'; readonly skip: string | false }[] = (() => {
+  const status = nativeUdpStatus();
+  const why = `the vpcdns_udp addon did not load (${status.error}); build it with npm run install`;
+  return [
+    { io: 'native', skip: status.available ? false : why },
+    { io: 'node', skip: false },
+  ];
+})();

@@ -1,14 +1,15 @@
 // The UDP upstream pool on its own: replies matched by id and sender, deadlines in sending order, a send
 // error failing only the exchanges waiting on that target, port rotation, and close() failing what is left.
 import assert from 'node:assert/strict';
-import dgram from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import type { Logger } from 'pino';
 import { SendQueue } from '../../src/dataplane/send-queue.ts';
+import { openDatagramSocket } from '../../src/dataplane/datagram.ts';
+import type { DatagramOptions } from '../../src/dataplane/datagram.ts';
 import { UdpUpstreamPool } from '../../src/dataplane/upstream-pool.ts';
 import { Exchange } from '../../src/dataplane/upstream-pool.ts';
 import type { ExchangeFailure } from '../../src/dataplane/upstream-pool.ts';
-import { FakeUpstream, buildQuery } from './helpers.ts';
+import { FakeUpstream, UDP_IOS, buildQuery } from './helpers.ts';
 
 const SOURCE = '127.0.53.201';
 
@@ -53,7 +54,7 @@ function tooBig(name: string): { query: Buffer; questionEnd: number } {
   return { query: big, questionEnd };
 }
 
-describe('UdpUpstreamPool', () => {
+for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets)`, { skip }, () => {
   let live: FakeUpstream;
   let silent: FakeUpstream;
 
@@ -68,7 +69,7 @@ describe('UdpUpstreamPool', () => {
   });
 
   it('matches each reply to its exchange, whatever the order of the answers', async () => {
-    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 60_000, now: () => performance.now(), sendQueue: new SendQueue() });
+    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 60_000, now: () => performance.now(), sendQueue: new SendQueue(), udpIo: io });
     try {
       const names = Array.from({ length: 20 }, (_, i) => `q${i}.corp.example`);
       const waiters = names.map((name) => {
@@ -91,7 +92,7 @@ describe('UdpUpstreamPool', () => {
 
   it('times exchanges out in sending order, and a timed-out exchange hears nothing more', async () => {
     let now = 0;
-    const pool = new UdpUpstreamPool({ timeoutMs: 100, portRotationMs: 60_000, now: () => now, sendQueue: new SendQueue() });
+    const pool = new UdpUpstreamPool({ timeoutMs: 100, portRotationMs: 60_000, now: () => now, sendQueue: new SendQueue(), udpIo: io });
     try {
       // Open the source's socket first: deadlines are taken when a query leaves.
       const warm = new Recorder();
@@ -114,7 +115,7 @@ describe('UdpUpstreamPool', () => {
   });
 
   it('fails an exchange whose send fails at once, not at the deadline, and no other', async () => {
-    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 60_000, now: () => performance.now(), sendQueue: new SendQueue() });
+    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 60_000, now: () => performance.now(), sendQueue: new SendQueue(), udpIo: io });
     const waiting = new Recorder();
     try {
       pool.send(SOURCE, silent, question('w.corp.example').query, question('w.corp.example').questionEnd, waiting);
@@ -136,7 +137,7 @@ describe('UdpUpstreamPool', () => {
 
   it('rotates a source to a fresh port, and the old socket answers its exchanges until they end, then closes', async () => {
     let now = 0;
-    const pool = new UdpUpstreamPool({ timeoutMs: 1000, portRotationMs: 100, now: () => now, sendQueue: new SendQueue() });
+    const pool = new UdpUpstreamPool({ timeoutMs: 1000, portRotationMs: 100, now: () => now, sendQueue: new SendQueue(), udpIo: io });
     try {
       const first = new Recorder();
       pool.send(SOURCE, live, question('one.corp.example').query, question('one.corp.example').questionEnd, first);
@@ -171,18 +172,17 @@ describe('UdpUpstreamPool', () => {
     let now = 0;
     const warnings: string[] = [];
     const log = { warn: (_o: unknown, m: string) => warnings.push(m), info: () => {}, debug: () => {}, error: () => {} } as unknown as Logger;
-    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 100, now: () => now, sendQueue: new SendQueue(), log });
-    const bind = dgram.Socket.prototype.bind;
+    let failBinds = false;
+    const openSocket = (o: DatagramOptions) =>
+      failBinds ? Promise.reject(Object.assign(new Error('bind EADDRNOTAVAIL'), { code: 'EADDRNOTAVAIL' })) : openDatagramSocket(o);
+    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 100, now: () => now, sendQueue: new SendQueue(), udpIo: io, openSocket, log });
     try {
       const first = new Recorder();
       pool.send(SOURCE, live, question('r1.corp.example').query, question('r1.corp.example').questionEnd, first);
       assert.ok((await outcome(first)).reply);
       const [port] = pool.ports(SOURCE);
       // From now on a bind fails as it would if the source address had left the host.
-      dgram.Socket.prototype.bind = function (this: dgram.Socket) {
-        process.nextTick(() => this.emit('error', Object.assign(new Error('bind EADDRNOTAVAIL'), { code: 'EADDRNOTAVAIL' })));
-        return this;
-      } as typeof bind;
+      failBinds = true;
       for (const t of [150, 300, 450]) {
         now = t;
         const r = new Recorder();
@@ -194,7 +194,7 @@ describe('UdpUpstreamPool', () => {
       assert.equal(pool.rotations, 0);
       assert.equal(pool.rotationFailures, 3);
       assert.equal(warnings.filter((w) => w.startsWith('cannot open a new upstream socket')).length, 1, 'warned once, not every period');
-      dgram.Socket.prototype.bind = bind;
+      failBinds = false;
       now = 600;
       const r = new Recorder();
       pool.send(SOURCE, live, question('r600.corp.example').query, question('r600.corp.example').questionEnd, r);
@@ -202,14 +202,13 @@ describe('UdpUpstreamPool', () => {
       assert.equal(pool.rotations, 1);
       assert.notEqual(pool.ports(SOURCE)[0], port);
     } finally {
-      dgram.Socket.prototype.bind = bind;
       await pool.close();
     }
   });
 
   it('matches a reply that arrives on a retired socket', async () => {
     let now = 0;
-    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 100, now: () => now, sendQueue: new SendQueue() });
+    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 100, now: () => now, sendQueue: new SendQueue(), udpIo: io });
     live.delayMs = 150;
     try {
       const warm = new Recorder();
@@ -230,7 +229,7 @@ describe('UdpUpstreamPool', () => {
 
   it('refuses to send an exchange again while it is in flight, and sends it again once it has ended', async () => {
     let now = 0;
-    const pool = new UdpUpstreamPool({ timeoutMs: 100, portRotationMs: 60_000, now: () => now, sendQueue: new SendQueue() });
+    const pool = new UdpUpstreamPool({ timeoutMs: 100, portRotationMs: 60_000, now: () => now, sendQueue: new SendQueue(), udpIo: io });
     try {
       const warm = new Recorder();
       pool.send(SOURCE, live, question('warm3.corp.example').query, question('warm3.corp.example').questionEnd, warm);
@@ -249,8 +248,8 @@ describe('UdpUpstreamPool', () => {
     }
   });
 
-  it('checks every send until several in a row succeeded, then one in 16, and every send again after an error', async () => {
-    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 60_000, now: () => performance.now(), sendQueue: new SendQueue() });
+  it('checks every send until several in a row succeeded, then one in 16 (node:dgram), and every send again after an error', async () => {
+    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 60_000, now: () => performance.now(), sendQueue: new SendQueue(), udpIo: io });
     const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
     try {
       for (let i = 0; i < 12; i++) {
@@ -267,7 +266,12 @@ describe('UdpUpstreamPool', () => {
       });
       await settle();
       const failedAtOnce = batch.filter((w) => w.calls === 1);
-      assert.ok(failedAtOnce.length >= 1 && failedAtOnce.length <= 2, `${failedAtOnce.length} failed at once`);
+      if (io === 'native') {
+        // A native send's result is known at once: every failing send fails at once, none waits for its deadline.
+        assert.equal(failedAtOnce.length, 20);
+      } else {
+        assert.ok(failedAtOnce.length >= 1 && failedAtOnce.length <= 2, `${failedAtOnce.length} failed at once`);
+      }
       for (const w of failedAtOnce) assert.match((await outcome(w)).detail ?? '', /EMSGSIZE/);
       // After that error every send is checked again: each fails at once.
       const after = Array.from({ length: 3 }, (_, i) => {
@@ -283,7 +287,7 @@ describe('UdpUpstreamPool', () => {
   });
 
   it('fails every exchange still waiting when it closes', async () => {
-    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 60_000, now: () => performance.now(), sendQueue: new SendQueue() });
+    const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 60_000, now: () => performance.now(), sendQueue: new SendQueue(), udpIo: io });
     const waiters = ['x', 'y', 'z'].map((n) => {
       const w = new Recorder();
       const { query, questionEnd } = question(`${n}.corp.example`);

@@ -1,7 +1,7 @@
 // The per-send address family check that replaced net.isIP on the data plane's sockets.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { literalFamily } from './udp.ts';
+import { literalFamily } from './datagram.ts';
 
 describe('literalFamily', () => {
   it('tells IPv4 and IPv6 literals from host names', () => {
