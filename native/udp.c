@@ -24,6 +24,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <node_api.h>
 #include <stdint.h>
@@ -64,6 +65,7 @@ typedef struct {
   int closed;
   int refs; // the libuv handle and the JavaScript external; freed at zero
   int polling_writable;
+  int defer_next; // tests: the next sends are queued as if the kernel had said EAGAIN
   napi_env env;
   Addon *addon;
   napi_ref callback;
@@ -267,13 +269,25 @@ static napi_value js_init(napi_env env, napi_callback_info info) {
 static int parse_address(napi_env env, napi_value value, int family, int port, struct sockaddr_storage *ss, socklen_t *len,
                          char *text, size_t text_size) {
   size_t n;
-  if (napi_get_value_string_latin1(env, value, text, text_size, &n) != napi_ok) return 0;
+  if (napi_get_value_string_latin1(env, value, text, text_size, &n) != napi_ok || n + 1 >= text_size) return 0;
   memset(ss, 0, sizeof *ss);
   if (family == 6) {
     struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
     sin6->sin6_family = AF_INET6;
     sin6->sin6_port = htons((uint16_t)port);
     *len = sizeof *sin6;
+    // A link-local address may name its interface: fe80::1%eth0 (or %2).
+    char *percent = strchr(text, '%');
+    if (percent != NULL) {
+      *percent = 0;
+      const char *zone = percent + 1;
+      char *end;
+      unsigned long index = strtoul(zone, &end, 10);
+      sin6->sin6_scope_id = (*zone != 0 && *end == 0) ? (uint32_t)index : if_nametoindex(zone);
+      int ok = sin6->sin6_scope_id != 0 && inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1;
+      *percent = '%';
+      return ok;
+    }
     return inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1;
   }
   struct sockaddr_in *sin = (struct sockaddr_in *)ss;
@@ -401,6 +415,9 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
              napi_get_value_int32(env, argv[2], &port) != napi_ok || port <= 0 || port > 65535 ||
              !parse_address(env, argv[3], s->family, port, &to, &tolen, text, sizeof text)) {
     rc = -EINVAL;
+  } else if (s->defer_next > 0) {
+    s->defer_next--;
+    rc = 2;
   } else if (s->head != NULL) {
     rc = 2; // keep the order: behind what already waits
   } else {
@@ -493,6 +510,22 @@ static napi_value js_counters(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/** deferSends(handle, n): for tests, the next n sends wait in the queue as if the kernel had said EAGAIN. */
+static napi_value js_defer_sends(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  Sock *s = get_sock(env, argv[0]);
+  int32_t n;
+  if (s == NULL) return NULL;
+  if (argc < 2 || napi_get_value_int32(env, argv[1], &n) != napi_ok || n < 0) {
+    napi_throw_type_error(env, NULL, "deferSends(handle, n)");
+    return NULL;
+  }
+  s->defer_next = n;
+  return NULL;
+}
+
 /** peerText(slot) -> the printed source address of the datagram in that slot of the last read (IPv6 readers). */
 static napi_value js_peer_text(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -537,6 +570,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
       {"localPort", NULL, js_local_port, NULL, NULL, NULL, napi_default, NULL},
       {"counters", NULL, js_counters, NULL, NULL, NULL, napi_default, NULL},
+      {"deferSends", NULL, js_defer_sends, NULL, NULL, NULL, napi_default, NULL},
       {"peerText", NULL, js_peer_text, NULL, NULL, NULL, napi_default, NULL},
       {"errorName", NULL, js_error_name, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -20,7 +20,8 @@ export interface DatagramSocket {
   readonly io: 'native' | 'node';
   /**
    * Sends one datagram. callback (optional) hears whether it was handed to the kernel: at once for a
-   * native socket, on a later tick for a node one. Without a callback, a failed send goes to onError.
+   * native socket, on a later tick for a node one. Without a callback a failed send is not reported
+   * (as with dgram).
    */
   send(buffer: Buffer, port: number, address: string, callback?: SendCallback): void;
   localPort(): number;
@@ -43,7 +44,7 @@ export interface DatagramOptions {
   /** SO_RCVBUF; 0 keeps the system default. */
   readonly recvBufferBytes: number;
   readonly onMessage: DatagramHandler;
-  /** Errors after the bind: a send without a callback that failed, a socket error. */
+  /** Socket errors after the bind (node:dgram's 'error' event). */
   readonly onError: (err: Error) => void;
 }
 
@@ -60,6 +61,7 @@ interface NativeUdp {
   close(handle: NativeHandle): void;
   localPort(handle: NativeHandle): number;
   counters(handle: NativeHandle): [number, number, number];
+  deferSends(handle: NativeHandle, n: number): void;
   peerText(slot: number): string;
   errorName(code: number): string;
 }
@@ -138,14 +140,13 @@ export function ipv4Text(a: number): string {
 /** Above this a datagram is copied with Buffer.copy; below, byte by byte (cheaper than Node 20's view-building copy). */
 const BYTEWISE_MAX = 256;
 
-class NativeDatagramSocket implements DatagramSocket {
+export class NativeDatagramSocket implements DatagramSocket {
   readonly io = 'native' as const;
   private closed = false;
 
   constructor(
     private readonly n: Loaded,
     private readonly handle: NativeHandle,
-    private readonly onError: (err: Error) => void,
   ) {}
 
   send(buffer: Buffer, port: number, address: string, callback?: SendCallback): void {
@@ -156,9 +157,8 @@ class NativeDatagramSocket implements DatagramSocket {
       callback?.(null);
       return;
     }
-    const err = sendError(this.n.udp, rc, address, port);
-    if (callback !== undefined) callback(err);
-    else this.onError(err);
+    // Without a callback a failed send is not reported, as with dgram.
+    if (callback !== undefined) callback(sendError(this.n.udp, rc, address, port));
   }
 
   localPort(): number {
@@ -168,6 +168,11 @@ class NativeDatagramSocket implements DatagramSocket {
   /** [sends that waited for the socket to become writable, sends dropped, waiting now]. */
   counters(): [number, number, number] {
     return this.n.udp.counters(this.handle);
+  }
+
+  /** Tests: the next n sends wait in the socket's queue as if the kernel's buffer were full. */
+  deferSends(n: number): void {
+    this.n.udp.deferSends(this.handle, n);
   }
 
   close(): Promise<void> {
@@ -209,7 +214,7 @@ function openNative(n: Loaded, o: DatagramOptions): DatagramSocket {
   } catch (err) {
     throw err instanceof Error ? err : new Error(String(err));
   }
-  return new NativeDatagramSocket(n, handle, o.onError);
+  return new NativeDatagramSocket(n, handle);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -262,8 +267,7 @@ class NodeDatagramSocket implements DatagramSocket {
     } catch (err) {
       // The socket has closed.
       const e = err instanceof Error ? err : new Error(String(err));
-      if (callback !== undefined) callback(e);
-      else this.socket.emit('error', e);
+      callback?.(e);
     }
   }
 

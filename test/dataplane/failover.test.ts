@@ -4,12 +4,12 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/domain/clock.ts';
 import { DataPlane } from '../../src/dataplane/data-plane.ts';
 import type { UpstreamTarget } from '../../src/dataplane/types.ts';
-import { FakeUpstream, addresses, udpQuery } from './helpers.ts';
+import { FakeUpstream, addresses, udpQuery, UDP_IOS } from './helpers.ts';
 
 const PORT = 15331;
 const SOURCE = '127.0.53.42';
 
-describe('DataPlane failover', () => {
+for (const { io, skip } of UDP_IOS) describe(`DataPlane failover (${io} UDP sockets)`, { skip }, () => {
   let first: FakeUpstream;
   let second: FakeUpstream;
   let clock: ManualClock;
@@ -18,7 +18,7 @@ describe('DataPlane failover', () => {
 
   async function start(targets: UpstreamTarget[]): Promise<string> {
     clock = new ManualClock();
-    dp = new DataPlane({ port: PORT, clock, queryTimeoutMs: 100, cacheSize: 0, failuresToMarkDown: 2, downBackoffMs: 5000 });
+    dp = new DataPlane({ port: PORT, clock, queryTimeoutMs: 100, cacheSize: 0, failuresToMarkDown: 2, downBackoffMs: 5000, udpIo: io });
     dp.setVpcs([{ vpcId: 'vpc-1', rules: [{ id: 'r', domain: 'corp.example', targets, sourceIps: [SOURCE], endpointId: 'ep' }], upstreams: [] }]);
     const ip = `127.0.53.${50 + n++}`;
     await dp.bindListener(ip, 'vpc-1');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DataPlane } from '../../src/dataplane/data-plane.ts';
 import { OPTION_VIA } from '../../src/dataplane/wire-edit.ts';
-import { FakeUpstream, addresses, buildQuery, decode, tcpExchange, udpExchange, udpQuery } from './helpers.ts';
+import { FakeUpstream, addresses, buildQuery, decode, tcpExchange, udpExchange, udpQuery, UDP_IOS } from './helpers.ts';
 
 const PORT = 15321;
 const IP = '127.0.53.31';
@@ -14,13 +14,13 @@ interface Opt {
   options: { code: number; data: Buffer }[];
 }
 
-describe('DataPlane forwarding', () => {
+for (const { io, skip } of UDP_IOS) describe(`DataPlane forwarding (${io} UDP sockets)`, { skip }, () => {
   let up: FakeUpstream;
   let dp: DataPlane;
 
   before(async () => {
     up = await FakeUpstream.start('127.0.53.111');
-    dp = new DataPlane({ port: PORT, queryTimeoutMs: 300, cacheSize: 0 });
+    dp = new DataPlane({ port: PORT, queryTimeoutMs: 300, cacheSize: 0, udpIo: io });
     dp.setVpcs([{ vpcId: 'vpc-1', rules: [{ id: 'r', domain: 'corp.example', targets: [up.target], sourceIps: [SOURCE], endpointId: 'ep' }], upstreams: [] }]);
     await dp.bindListener(IP, 'vpc-1');
   });
@@ -86,7 +86,7 @@ describe('DataPlane forwarding', () => {
   });
 
   it('answers SERVFAIL beyond the in-flight cap', async () => {
-    const capped = new DataPlane({ port: PORT, queryTimeoutMs: 500, maxInFlight: 1, cacheSize: 0 });
+    const capped = new DataPlane({ port: PORT, queryTimeoutMs: 500, maxInFlight: 1, cacheSize: 0, udpIo: io });
     capped.setVpcs([{ vpcId: 'vpc-1', rules: [], upstreams: [up.target] }]);
     await capped.bindListener('127.0.53.33', 'vpc-1');
     try {

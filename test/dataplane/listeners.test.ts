@@ -4,7 +4,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { DataPlane } from '../../src/dataplane/data-plane.ts';
-import { FakeUpstream, addresses, buildQuery, decode, tcpExchange, udpExchange, udpQuery } from './helpers.ts';
+import { FakeUpstream, addresses, buildQuery, decode, tcpExchange, udpExchange, udpQuery, UDP_IOS } from './helpers.ts';
 
 const PORT = 15301;
 const IP = '127.0.53.1';
@@ -25,13 +25,13 @@ function canListenTcp(ip: string, port: number): Promise<boolean> {
   });
 }
 
-describe('DataPlane listeners', () => {
+for (const { io, skip } of UDP_IOS) describe(`DataPlane listeners (${io} UDP sockets)`, { skip }, () => {
   let upstream: FakeUpstream;
   let dp: DataPlane;
 
   before(async () => {
     upstream = await FakeUpstream.start('127.0.53.100');
-    dp = new DataPlane({ port: PORT, queryTimeoutMs: 300 });
+    dp = new DataPlane({ port: PORT, queryTimeoutMs: 300, udpIo: io });
     dp.setVpcs([{ vpcId: 'vpc-1', rules: [], upstreams: [upstream.target] }]);
     await dp.bindListener(IP, 'vpc-1');
   });
