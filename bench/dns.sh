@@ -3,6 +3,7 @@
 #
 #   bench/dns.sh [SECONDS]          (default 10; DNS_PEERS_MODES="hot miss tcp" selects the runs)
 #   VPCDNS_DNS_WORKERS=N            DNS worker processes (default: cores - 1, at least 1)
+#   VPCDNS_DNS_UDP_IO=node|native   UDP sockets of vpcdns (default auto: the native addon when built)
 #   VPCDNS_NODE_FLAGS="--cpu-prof"  node flags for the vpcdns process (and its workers)
 #   RUNS=N                          repeat the whole same-run comparison N times (default 1) and print, besides
 #                                   each run's table and ratios, the median of each ratio over the runs: on a

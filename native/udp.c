@@ -160,15 +160,6 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
   if (!(events & UV_READABLE) || s->closed) return;
 
   Addon *a = s->addon;
-  for (int i = 0; i < BATCH; i++) {
-    a->iov[i].iov_base = a->slab + (size_t)i * SLOT;
-    a->iov[i].iov_len = SLOT;
-    memset(&a->msgs[i].msg_hdr, 0, sizeof a->msgs[i].msg_hdr);
-    a->msgs[i].msg_hdr.msg_iov = &a->iov[i];
-    a->msgs[i].msg_hdr.msg_iovlen = 1;
-    a->msgs[i].msg_hdr.msg_name = &a->from[i];
-    a->msgs[i].msg_hdr.msg_namelen = sizeof a->from[i];
-  }
   int n;
   do {
     n = recvmmsg(s->fd, a->msgs, BATCH, MSG_DONTWAIT, NULL);
@@ -178,6 +169,7 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
   int32_t *m = a->meta;
   for (int i = 0; i < n; i++, m += META_INTS) {
     struct msghdr *h = &a->msgs[i].msg_hdr;
+    h->msg_namelen = sizeof a->from[i]; // the kernel wrote the sender's length there: ready for the next read
     m[0] = i * SLOT;
     // A datagram longer than a slot cannot happen (a slot holds the largest UDP payload); if the kernel
     // says it was cut anyway, the reader drops it (length -1).
@@ -263,6 +255,16 @@ static napi_value js_init(napi_env env, napi_callback_info info) {
   CHECK(napi_create_reference(env, argv[1], 1, &a->meta_ref));
   a->slab = (uint8_t *)slab;
   a->meta = (int32_t *)meta;
+  // The read vectors point into the slab once and for all; each read only resets the sender lengths it used.
+  for (int i = 0; i < BATCH; i++) {
+    a->iov[i].iov_base = a->slab + (size_t)i * SLOT;
+    a->iov[i].iov_len = SLOT;
+    memset(&a->msgs[i].msg_hdr, 0, sizeof a->msgs[i].msg_hdr);
+    a->msgs[i].msg_hdr.msg_iov = &a->iov[i];
+    a->msgs[i].msg_hdr.msg_iovlen = 1;
+    a->msgs[i].msg_hdr.msg_name = &a->from[i];
+    a->msgs[i].msg_hdr.msg_namelen = sizeof a->from[i];
+  }
   return NULL;
 }
 
