@@ -1,7 +1,7 @@
 // vpcdns_udp: UDP sockets for the DNS data plane, read with recvmmsg and written with sendto, without
 // Node's per-datagram machinery (a Buffer with its own backing store, an rinfo object with a printed
 // address and a MakeCallback per datagram received; a SendWrap, a request object and an address parse
-// per datagram sent). docs/adr/0007-native-udp.md says why and what it measured.
+// per datagram sent). docs/adr/0002-native-udp.md says why and what it measured.
 //
 // The JavaScript side (src/dataplane/datagram.ts) gives this module, once per process, a receive slab
 // (BATCH slots of SLOT bytes) and a metadata array (META_INTS int32 per slot). When a socket is
@@ -27,6 +27,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <node_api.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,7 +96,9 @@ static napi_value throw_errno(napi_env env, int err, const char *syscall, const 
   if (napi_create_error(env, code, message, &error) != napi_ok) return NULL;
   napi_value errno_value;
   if (napi_create_int32(env, -err, &errno_value) == napi_ok) napi_set_named_property(env, error, "errno", errno_value);
-  napi_set_named_property(env, error, "syscall", message);
+  napi_value syscall_value;
+  if (napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &syscall_value) == napi_ok)
+    napi_set_named_property(env, error, "syscall", syscall_value);
   napi_throw(env, error);
   return NULL;
 }
@@ -299,10 +302,14 @@ static int parse_address(napi_env env, napi_value value, int family, int port, s
   return inet_pton(AF_INET, text, &sin->sin_addr) == 1;
 }
 
-/** open(family 4|6, address, port, recvBufferBytes, onDatagrams(count)) -> handle; throws with .code on failure. */
+/**
+ * open(family 4|6, address, port, recvBufferBytes, onDatagrams(count), reusePort) -> handle; throws with
+ * .code on failure. reusePort: join the address's SO_REUSEPORT group (the kernel spreads datagrams over
+ * the group's sockets by flow), as each cluster worker's listener does.
+ */
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 6;
+  napi_value argv[6];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   Addon *a = get_addon(env);
   if (a == NULL || a->slab == NULL) {
@@ -328,6 +335,13 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   if (fd < 0) return throw_errno(env, errno, "socket", NULL, 0);
   int one = 1;
   if (family == 6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, err, "setsockopt", NULL, 0);
+  }
+  bool reuse_port = false;
+  if (argc >= 6) napi_get_value_bool(env, argv[5], &reuse_port); // not a boolean: false
+  if (reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
     int err = errno;
     close(fd);
     return throw_errno(env, err, "setsockopt", NULL, 0);

@@ -1,10 +1,12 @@
 // The data plane spread over worker processes (node:cluster), driven like a DataPlane by the control plane.
 //
-// Node 20 has no SO_REUSEPORT, but a listener socket bound in cluster workers is opened once by the
-// primary and shared: the kernel hands each UDP datagram to one of the workers waiting on it, and the
-// primary deals TCP connections out in turn. Each worker forwards from upstream sockets of its own
-// (bound exclusive), so replies come back to the worker that asked. The primary keeps the wanted state
-// (listeners, VPC contexts) and replays it into a worker that replaces one that died.
+// UDP: with native sockets (the default) each worker binds a listener socket of its own in the address's
+// SO_REUSEPORT group, and the kernel hashes each client flow to one of them; with node:dgram sockets (Node
+// 20 has no SO_REUSEPORT) the primary opens one socket and shares it, and the kernel hands each datagram to
+// one of the workers waiting on it. TCP: the primary listens and deals connections out in turn. Each worker
+// forwards from upstream sockets of its own (bound exclusive), so replies come back to the worker that
+// asked. The primary keeps the wanted state (listeners, VPC contexts) and replays it into a worker that
+// replaces one that died.
 import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';

@@ -64,7 +64,8 @@ export interface DataPlaneOptions {
   udpRecvBufferBytes?: number;
   /**
    * UDP socket implementation (default "auto": the vpcdns_udp addon when it loaded, else node:dgram;
-   * "native" fails if the addon is missing). Listeners shared between cluster workers always use dgram.
+   * "native" fails if the addon is missing). In cluster workers a native listener joins the address's
+   * SO_REUSEPORT group; a dgram one is shared through the primary.
    */
   udpIo?: UdpIo;
   /** Bytes a query log file may have waiting before lines are dropped (default 4 MiB). */

@@ -192,6 +192,29 @@ describe('DatagramSocket (native only)', { skip: IOS[0]!.skip }, () => {
     }
   });
 
+  it('lets sockets that ask for it share a port (SO_REUSEPORT), and still fails on a port another socket holds', async () => {
+    const o = (port: number): DatagramOptions => ({
+      io: 'native', family: 4, address: '127.0.54.19', port, exclusive: false, reusePort: true, recvBufferBytes: 0, onMessage: () => {}, onError: () => {},
+    });
+    const first = await openDatagramSocket(o(0));
+    const port = first.localPort();
+    const second = await openDatagramSocket(o(port));
+    assert.equal(second.localPort(), port);
+    const held = await peer('127.0.54.20');
+    try {
+      await assert.rejects(
+        openDatagramSocket({ ...o(held.address().port), address: '127.0.54.20' }),
+        (err: NodeJS.ErrnoException) => err.code === 'EADDRINUSE' && err.syscall === 'bind',
+      );
+      // Without asking for it, the port of the group is taken.
+      await assert.rejects(openDatagramSocket({ ...o(port), reusePort: false }), (err: NodeJS.ErrnoException) => err.code === 'EADDRINUSE');
+    } finally {
+      held.close();
+      await first.close();
+      await second.close();
+    }
+  });
+
   it('drops what still waits to be sent when it closes, and counts it', async () => {
     const sock = await open('native', '127.0.54.16');
     assert.ok(sock instanceof NativeDatagramSocket);

@@ -1,7 +1,7 @@
 // The data plane's UDP sockets, behind one small interface with two implementations:
 // - "native": the vpcdns_udp addon (native/udp.c): recvmmsg reads up to 32 datagrams per readiness event
 //   and calls JavaScript once for all of them; sends are synchronous sendto calls. This skips most of
-//   what Node's dgram costs per datagram (docs/adr/0007-native-udp.md has the measurements);
+//   what Node's dgram costs per datagram (docs/adr/0002-native-udp.md has the measurements);
 // - "node": node:dgram, for hosts where the addon could not be built, and for listeners shared between
 //   cluster workers (only dgram sockets can be handed over by the primary).
 import dgram from 'node:dgram';
@@ -41,6 +41,11 @@ export interface DatagramOptions {
    * the workers. A native socket is always the process's own.
    */
   readonly exclusive: boolean;
+  /**
+   * native only: join the address's SO_REUSEPORT group, so that each cluster worker has a listener socket
+   * of its own on the same address and port, and the kernel spreads datagrams over them by flow.
+   */
+  readonly reusePort?: boolean;
   /** SO_RCVBUF; 0 keeps the system default. */
   readonly recvBufferBytes: number;
   readonly onMessage: DatagramHandler;
@@ -56,7 +61,7 @@ interface NativeUdp {
   readonly SLOT: number;
   readonly META_INTS: number;
   init(slab: Buffer, meta: Int32Array): void;
-  open(family: 4 | 6, address: string, port: number, recvBufferBytes: number, onDatagrams: (count: number) => void): NativeHandle;
+  open(family: 4 | 6, address: string, port: number, recvBufferBytes: number, onDatagrams: (count: number) => void, reusePort: boolean): NativeHandle;
   send(handle: NativeHandle, buffer: Buffer, port: number, address: string): number;
   close(handle: NativeHandle): void;
   localPort(handle: NativeHandle): number;
@@ -108,8 +113,13 @@ export function resolveUdpIo(io: UdpIo): 'native' | 'node' {
   return 'node';
 }
 
+/** Opens and binds a socket; a failure (bind error, missing addon for "native") is a rejection, never a throw. */
 export function openDatagramSocket(o: DatagramOptions): Promise<DatagramSocket> {
-  return resolveUdpIo(o.io) === 'native' ? Promise.resolve(openNative(loadNative()!, o)) : openNode(o);
+  try {
+    return resolveUdpIo(o.io) === 'native' ? Promise.resolve(openNative(loadNative()!, o)) : openNode(o);
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -208,12 +218,7 @@ function openNative(n: Loaded, o: DatagramOptions): DatagramSocket {
     }
     if (failure !== null) throw failure;
   };
-  let handle: NativeHandle;
-  try {
-    handle = udp.open(o.family, o.address ?? (o.family === 6 ? '::' : '0.0.0.0'), o.port, o.recvBufferBytes, onDatagrams);
-  } catch (err) {
-    throw err instanceof Error ? err : new Error(String(err));
-  }
+  const handle = udp.open(o.family, o.address ?? (o.family === 6 ? '::' : '0.0.0.0'), o.port, o.recvBufferBytes, onDatagrams, o.reusePort === true);
   return new NativeDatagramSocket(n, handle);
 }
 

@@ -48,9 +48,12 @@ export interface ListenerOptions {
   readonly tcpMaxQueryBytes: number;
   readonly drainTimeoutMs: number;
   readonly udpRecvBufferBytes: number;
-  /** UDP socket implementation (datagram.ts); shared listeners are always node:dgram sockets. */
+  /** UDP socket implementation (datagram.ts). */
   readonly udpIo: UdpIo;
-  /** In a cluster worker: the primary holds the sockets and shares them (UDP datagrams and TCP connections spread over the workers). */
+  /**
+   * In a cluster worker: the primary holds the TCP server and shares it (connections dealt out in turn);
+   * UDP is a native socket per worker in an SO_REUSEPORT group, or a dgram socket shared like TCP.
+   */
   readonly shared: boolean;
   /** Answers go out through it, in bursts. */
   readonly sendQueue: SendQueue;
@@ -92,12 +95,15 @@ export class Listener implements AnswerSink {
     let listener: Listener | null = null;
     let udp: DatagramSocket;
     try {
+      // In a cluster worker: a native socket of its own in the address's SO_REUSEPORT group, or (node:dgram)
+      // the socket the primary opens and shares with every worker.
       udp = await openDatagramSocket({
-        io: opts.shared ? 'node' : opts.udpIo,
+        io: opts.udpIo,
         family: familyOf(ip),
         address: ip,
         port: opts.port,
         exclusive: !opts.shared,
+        reusePort: opts.shared,
         recvBufferBytes: opts.udpRecvBufferBytes,
         onMessage: (msg, address, port) => listener?.onDatagram(msg, address, port),
         onError: (err) => opts.log?.warn({ ip, err: err.message }, 'listener UDP socket error'),

@@ -1,5 +1,6 @@
 // A data-plane worker process (node:cluster): one DataPlane driven by the primary over IPC.
-// Listener sockets are shared through the primary, so UDP datagrams and TCP connections to an
+// UDP listeners are native sockets of its own in each address's SO_REUSEPORT group (or, with node:dgram,
+// a socket shared through the primary), TCP listeners are shared through the primary, so queries to an
 // address spread over every worker; upstream sockets are each worker's own (bound exclusive).
 import process from 'node:process';
 import { makeLogger } from '../logging.ts';

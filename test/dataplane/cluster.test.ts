@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ClusterDataPlane, workerExecArgv } from '../../src/dataplane/cluster.ts';
-import { FakeUpstream, addresses, buildQuery, decode, tcpExchange, udpExchange, udpQuery } from './helpers.ts';
+import { FakeUpstream, UDP_IOS, addresses, buildQuery, decode, tcpExchange, udpExchange, udpQuery } from './helpers.ts';
 
 const PORT = 15331;
 const IP = '127.0.57.1';
@@ -29,13 +29,14 @@ function tcpRefused(ip: string, port: number): Promise<boolean> {
   });
 }
 
-describe('ClusterDataPlane (2 worker processes)', () => {
+// native: each worker's UDP listener is its own socket in an SO_REUSEPORT group; node: one dgram socket shared by the primary.
+for (const { io, skip } of UDP_IOS) describe(`ClusterDataPlane (2 worker processes, ${io} UDP sockets)`, { skip }, () => {
   let upstream: FakeUpstream;
   let dp: ClusterDataPlane;
 
   before(async () => {
     upstream = await FakeUpstream.start('127.0.57.100');
-    dp = await ClusterDataPlane.start({ workers: 2, init: { options: { port: PORT, queryTimeoutMs: 300 }, logLevel: 'silent' } });
+    dp = await ClusterDataPlane.start({ workers: 2, init: { options: { port: PORT, queryTimeoutMs: 300, udpIo: io }, logLevel: 'silent' } });
     await dp.setVpcs([
       {
         vpcId: 'vpc-1',
@@ -70,6 +71,15 @@ describe('ClusterDataPlane (2 worker processes)', () => {
     assert.equal(after.queries - before.queries, 22);
     assert.equal((after.answersByEndpoint['ep-in']?.NOERROR ?? 0) - (before.answersByEndpoint['ep-in']?.NOERROR ?? 0), 22);
     assert.equal(after.listeners, 1);
+  });
+
+  // Native only: with one dgram socket shared by the workers, which worker reads a datagram is a race, not a spread.
+  if (io === 'native') it('spreads UDP clients over the workers\' own sockets (each worker fetches a name once, then has it cached)', async () => {
+    upstream.received.length = 0;
+    // 32 client sockets: the kernel hashes each flow to one socket of the group; all 32 on one worker has odds of 2^-31.
+    for (let i = 0; i < 32; i++) assert.equal((await udpQuery(IP, PORT, 'spread.example.org')).rcode, 'NOERROR');
+    const fetched = upstream.received.filter((q) => q.packet.questions?.[0]?.name === 'spread.example.org').length;
+    assert.equal(fetched, 2, 'fetched once by each worker');
   });
 
   it('forwards a rule\'s domain from the outbound address, with one instance id for the whole cluster', async () => {
