@@ -159,6 +159,8 @@ export class MetricsRegistry {
     this.copied('vpcdns_dns_upstream_unmatched_total', 'Upstream datagrams that matched no pending query', () => s().upstreamUnmatched);
     this.copied('vpcdns_dns_upstream_port_rotations_total', 'Upstream sockets opened to give a source address a new random port', () => s().upstreamPortRotations);
     this.copied('vpcdns_dns_upstream_port_rotation_failures_total', 'Upstream port rotations that could not open a socket (the current one was kept)', () => s().upstreamPortRotationFailures);
+    this.copied('vpcdns_dns_udp_sends_waited_total', 'UDP datagrams that waited for a writable socket (the kernel send buffer was full; native sockets)', () => s().udpSendsWaited);
+    this.copied('vpcdns_dns_udp_sends_dropped_total', 'UDP datagrams dropped by native sockets: the wait queue was full, a waiting send failed, or the socket closed first', () => s().udpSendsDropped);
     this.copied('vpcdns_dns_tcp_retries_total', 'Truncated UDP replies retried over TCP', () => s().tcpRetries);
     this.copied('vpcdns_dns_overflows_total', 'Queries answered SERVFAIL because the in-flight cap was reached', () => s().overflows);
     this.copied('vpcdns_dns_loops_detected_total', 'Queries answered SERVFAIL as forwarding loops', () => s().loopsDetected);

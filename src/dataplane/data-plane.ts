@@ -18,7 +18,7 @@ import { addAnswerCounts, emptyStats, newAnswerCounter } from './stats.ts';
 import type { AnswerCounter, DataPlaneStats } from './stats.ts';
 import type { VpcContext } from './types.ts';
 import { SendQueue } from './send-queue.ts';
-import { familyOf, openDatagramSocket, resolveUdpIo, nativeUdpStatus, type UdpIo } from './datagram.ts';
+import { familyOf, nativeSendCounters, nativeUdpStatus, openDatagramSocket, resolveUdpIo, type UdpIo } from './datagram.ts';
 import { UdpUpstreamPool } from './upstream-pool.ts';
 
 export type { DataPlaneStats } from './stats.ts';
@@ -243,6 +243,7 @@ export class DataPlane {
     const s = this.counters;
     const answers = emptyStats();
     addAnswerCounts(answers, this.answerCounters.values());
+    const sends = nativeSendCounters();
     return {
       ...s,
       answersByRcode: answers.answersByRcode,
@@ -255,6 +256,8 @@ export class DataPlane {
       upstreamUnmatched: this.pool.unmatched,
       upstreamPortRotations: this.pool.rotations,
       upstreamPortRotationFailures: this.pool.rotationFailures,
+      udpSendsWaited: sends.waited,
+      udpSendsDropped: sends.dropped,
       cacheEntries: this.cache?.size ?? 0,
       listeners: this.listeners.size,
       downTargets: this.health.downTargets(),

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { NativeDatagramSocket, ipv4Text, literalFamily, nativeUdpStatus, openDatagramSocket, resolveUdpIo } from './datagram.ts';
+import { NativeDatagramSocket, ipv4Text, literalFamily, nativeSendCounters, nativeUdpStatus, openDatagramSocket, resolveUdpIo } from './datagram.ts';
 import type { DatagramOptions, DatagramSocket } from './datagram.ts';
 
 describe('literalFamily', () => {
@@ -173,6 +173,7 @@ describe('DatagramSocket (native only)', { skip: IOS[0]!.skip }, () => {
     target.on('message', (m) => received.push(m.toString()));
     try {
       assert.ok(sock instanceof NativeDatagramSocket);
+      const before = nativeSendCounters();
       sock.deferSends(3);
       const results: (Error | null)[] = [];
       for (let i = 0; i < 6; i++) sock.send(Buffer.from(`d${i}`), target.address().port, '127.0.54.15', (err) => results.push(err));
@@ -186,6 +187,7 @@ describe('DatagramSocket (native only)', { skip: IOS[0]!.skip }, () => {
       sock.send(Buffer.from('d6'), target.address().port, '127.0.54.15');
       await until('the seventh', () => received.length === 7);
       assert.deepEqual(sock.counters(), [6, 0, 0]);
+      assert.deepEqual(nativeSendCounters(), { waited: before.waited + 6, dropped: before.dropped }, 'the process totals (the /metrics counters)');
     } finally {
       target.close();
       await sock.close();
@@ -222,8 +224,11 @@ describe('DatagramSocket (native only)', { skip: IOS[0]!.skip }, () => {
     sock.send(Buffer.from('a'), 9, '127.0.54.17');
     sock.send(Buffer.from('b'), 9, '127.0.54.17');
     const counters = sock.counters();
+    const before = nativeSendCounters();
     await sock.close();
     assert.deepEqual(counters, [2, 0, 2]);
+    // Closed, its two waiting sends count as dropped in the process totals (the socket is no longer open).
+    assert.deepEqual(nativeSendCounters(), { waited: before.waited, dropped: before.dropped + 2 });
   });
 
   it('delivers the rest of a batch when a handler throws, and the error reaches the process as an uncaught exception', () => {

@@ -147,6 +147,28 @@ export function ipv4Text(a: number): string {
   return text;
 }
 
+// Native sockets open now, and what the closed ones counted: the process's totals of sends that waited
+// for a writable socket and of sends dropped (nativeSendCounters).
+const openNatives = new Set<NativeDatagramSocket>();
+let closedWaited = 0;
+let closedDropped = 0;
+
+/**
+ * Over every native socket of this process, open or closed: sends that waited for the socket to become
+ * writable (the kernel's send buffer was full), and sends dropped (that queue was full, a waiting send
+ * failed when written, or the socket closed with sends still waiting).
+ */
+export function nativeSendCounters(): { readonly waited: number; readonly dropped: number } {
+  let waited = closedWaited;
+  let dropped = closedDropped;
+  for (const s of openNatives) {
+    const [w, d] = s.counters();
+    waited += w;
+    dropped += d;
+  }
+  return { waited, dropped };
+}
+
 /** Above this a datagram is copied with Buffer.copy; below, byte by byte (cheaper than Node 20's view-building copy). */
 const BYTEWISE_MAX = 256;
 
@@ -157,7 +179,9 @@ export class NativeDatagramSocket implements DatagramSocket {
   constructor(
     private readonly n: Loaded,
     private readonly handle: NativeHandle,
-  ) {}
+  ) {
+    openNatives.add(this);
+  }
 
   send(buffer: Buffer, port: number, address: string, callback?: SendCallback): void {
     const rc = this.n.udp.send(this.handle, buffer, port, address);
@@ -189,6 +213,11 @@ export class NativeDatagramSocket implements DatagramSocket {
     if (!this.closed) {
       this.closed = true;
       this.n.udp.close(this.handle);
+      // Its counters move to the closed sockets' totals (close counted what still waited as dropped).
+      const [waited, dropped] = this.n.udp.counters(this.handle);
+      closedWaited += waited;
+      closedDropped += dropped;
+      openNatives.delete(this);
     }
     return Promise.resolve();
   }

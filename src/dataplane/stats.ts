@@ -36,6 +36,12 @@ export interface DataPlaneStats {
   upstreamPortRotations: number;
   /** Replacements that could not be opened (the source's current socket was kept). */
   upstreamPortRotationFailures: number;
+  /**
+   * Native UDP sockets of this process (not only this data plane's): sends that waited for a writable
+   * socket, and sends dropped (the wait queue full, a waiting send failed, or the socket closed first).
+   */
+  udpSendsWaited: number;
+  udpSendsDropped: number;
   /** Queries currently waiting for an upstream. */
   inFlight: number;
   cacheEntries: number;
@@ -113,6 +119,8 @@ export function emptyStats(): DataPlaneStats {
     upstreamUnmatched: 0,
     upstreamPortRotations: 0,
     upstreamPortRotationFailures: 0,
+    udpSendsWaited: 0,
+    udpSendsDropped: 0,
     inFlight: 0,
     cacheEntries: 0,
     listeners: 0,
@@ -166,6 +174,8 @@ export function mergeStats(all: readonly DataPlaneStats[]): DataPlaneStats {
     out.upstreamUnmatched += s.upstreamUnmatched;
     out.upstreamPortRotations += s.upstreamPortRotations;
     out.upstreamPortRotationFailures += s.upstreamPortRotationFailures;
+    out.udpSendsWaited += s.udpSendsWaited;
+    out.udpSendsDropped += s.udpSendsDropped;
     out.inFlight += s.inFlight;
     out.cacheEntries += s.cacheEntries;
     out.listeners = Math.max(out.listeners, s.listeners);

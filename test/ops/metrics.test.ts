@@ -136,6 +136,8 @@ describe('GET /metrics with a data plane', () => {
     assert.equal(sample(after, 'vpcdns_dns_cache_entries'), 1);
     assert.equal(sample(after, 'vpcdns_dns_in_flight'), 0);
     assert.match(after, /^# TYPE vpcdns_dns_upstream_failures_total counter$/m);
+    assert.match(after, /^# TYPE vpcdns_dns_udp_sends_waited_total counter$/m);
+    assert.match(after, /^# TYPE vpcdns_dns_udp_sends_dropped_total counter$/m);
   });
 
   it('counts queries forwarded through a rule by the endpoint they leave from', async () => {
