@@ -12,12 +12,14 @@
 // Sends are synchronous (the socket is non-blocking): the result is known at once, so a send error is
 // reported to the caller without a callback. A send the kernel refuses with EAGAIN (the socket's send
 // buffer is full) is copied into the socket's own queue, which is written when the socket becomes
-// writable, in order, before any later send; beyond MAX_QUEUED datagrams a send is dropped (UDP loses
-// datagrams under overload anyway) and counted.
+// writable, in order, before any later send; beyond MAX_QUEUED datagrams or MAX_QUEUED_BYTES a send is
+// refused (ENOBUFS: UDP loses datagrams under overload anyway) and counted.
 //
 // Lifetime: a socket's memory is freed when both its libuv handle has closed and its JavaScript
 // handle (an external) has been garbage collected. close() stops polling and closes the descriptor at
-// once; no callback runs after it.
+// once; no callback runs after it. When the environment ends (the process exits, a worker thread is
+// terminated), a cleanup hook closes the sockets still open and holds the teardown until libuv has
+// closed their handles: the addon's code may be unloaded right after.
 #ifndef NAPI_VERSION
 #define NAPI_VERSION 8
 #endif
@@ -40,6 +42,9 @@
 #define SLOT 65536
 #define META_INTS 8
 #define MAX_QUEUED 4096
+#define MAX_QUEUED_BYTES (4 * 1024 * 1024)
+
+struct Sock;
 
 typedef struct {
   uint8_t *slab;
@@ -49,6 +54,9 @@ typedef struct {
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH];
   struct sockaddr_storage from[BATCH];
+  struct Sock *socks;                     // sockets whose libuv handle has not closed yet
+  int live_handles;                       // how many
+  napi_async_cleanup_hook_handle cleanup; // the environment's teardown waits while set
 } Addon;
 
 typedef struct Queued {
@@ -59,13 +67,16 @@ typedef struct Queued {
   uint8_t data[];
 } Queued;
 
-typedef struct {
+typedef struct Sock {
   uv_poll_t poll; // first: the handle's address is the socket's
+  struct Sock *next_open;
   int fd;
   int family;
   int closed;
   int refs; // the libuv handle and the JavaScript external; freed at zero
-  int polling_writable;
+  int polling_writable; // -1: unknown (libuv stopped the handle after a poll error)
+  int in_callback;      // JavaScript is running for this socket (its async context is in use)
+  int async_live;       // the async context has not been destroyed
   int defer_next; // tests: the next sends are queued as if the kernel had said EAGAIN
   napi_env env;
   Addon *addon;
@@ -74,9 +85,13 @@ typedef struct {
   Queued *head;
   Queued *tail;
   uint32_t queued;
+  size_t queued_bytes;
   double queued_total;  // sends that waited for the socket to become writable
   double dropped_total; // sends dropped: the queue was full, or a queued send failed
 } Sock;
+
+// Marks the externals this module makes, so that another module's external is not taken for a socket.
+static const napi_type_tag SOCK_TAG = {0x767063646e735f75ULL, 0x6470736f636b6574ULL};
 
 #define CHECK(call)                                                                                        \
   do {                                                                                                     \
@@ -107,22 +122,62 @@ static void sock_release(Sock *s) {
   if (--s->refs == 0) free(s);
 }
 
-static void on_closed(uv_handle_t *handle) { sock_release((Sock *)handle); }
+static void on_closed(uv_handle_t *handle) {
+  Sock *s = (Sock *)handle;
+  Addon *a = s->addon;
+  for (Sock **p = &a->socks; *p != NULL; p = &(*p)->next_open) {
+    if (*p == s) {
+      *p = s->next_open;
+      break;
+    }
+  }
+  if (--a->live_handles == 0 && a->cleanup != NULL) {
+    napi_async_cleanup_hook_handle h = a->cleanup;
+    a->cleanup = NULL;
+    napi_remove_async_cleanup_hook(h); // the teardown may go on (and free a)
+  }
+  sock_release(s);
+}
+
+static void free_queue(Sock *s);
+
+/** Stops polling, closes the descriptor, drops what waits to be sent, and starts closing the handle. */
+static void shut(Sock *s) {
+  s->closed = 1;
+  uv_poll_stop(&s->poll);
+  close(s->fd);
+  s->dropped_total += s->queued;
+  free_queue(s);
+  uv_close((uv_handle_t *)&s->poll, on_closed);
+}
+
+/** Lets go of the JavaScript callback and the async context (which waits while its callback runs). */
+static void release_js(napi_env env, Sock *s) {
+  if (s->callback != NULL) napi_delete_reference(env, s->callback);
+  s->callback = NULL;
+  if (s->async_live && !s->in_callback) {
+    s->async_live = 0;
+    napi_async_destroy(env, s->async);
+  }
+}
+
+/** The environment is ending: close what is still open, and hold the teardown until libuv has closed it. */
+static void on_env_cleanup(napi_async_cleanup_hook_handle h, void *arg) {
+  Addon *a = (Addon *)arg;
+  for (Sock *s = a->socks; s != NULL; s = s->next_open) {
+    if (!s->closed) shut(s);
+  }
+  if (a->live_handles == 0) napi_remove_async_cleanup_hook(h);
+  else a->cleanup = h;
+}
 
 static void on_finalize(napi_env env, void *data, void *hint) {
-  (void)env;
   (void)hint;
   Sock *s = (Sock *)data;
-  // Collected without close(): the socket cannot be used any more, so close it now. (The callback's
-  // reference is strong, so this happens only after close() in practice.)
-  if (!s->closed) {
-    s->closed = 1;
-    uv_poll_stop(&s->poll);
-    close(s->fd);
-    uv_close((uv_handle_t *)&s->poll, on_closed);
-    if (s->callback != NULL) napi_delete_reference(env, s->callback);
-    s->callback = NULL;
-  }
+  // Collected without close() (the JavaScript side keeps open sockets reachable, so only at the
+  // environment's end, or by a bug there): close it now.
+  if (!s->closed) shut(s);
+  release_js(env, s);
   sock_release(s);
 }
 
@@ -135,6 +190,7 @@ static void free_queue(Sock *s) {
   }
   s->head = s->tail = NULL;
   s->queued = 0;
+  s->queued_bytes = 0;
 }
 
 /** Writes what waited for the socket to become writable; returns 1 if some still waits. */
@@ -148,6 +204,7 @@ static int flush_queue(Sock *s) {
     s->head = q->next;
     if (s->head == NULL) s->tail = NULL;
     s->queued--;
+    s->queued_bytes -= q->len;
     free(q);
   }
   return 0;
@@ -158,7 +215,15 @@ static void set_polling(Sock *s, int writable);
 static void on_poll(uv_poll_t *handle, int status, int events) {
   Sock *s = (Sock *)handle;
   if (s->closed) return;
-  if (status < 0) events = UV_READABLE; // a pending socket error: the read returns (and clears) it
+  if (status < 0) {
+    // libuv has stopped the handle (POLLERR): clear the socket's error, poll again, and try both ways.
+    int err = 0;
+    socklen_t len = sizeof err;
+    getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    s->polling_writable = -1;
+    set_polling(s, s->head != NULL);
+    events = UV_READABLE | (s->head != NULL ? UV_WRITABLE : 0);
+  }
   if ((events & UV_WRITABLE) && !flush_queue(s)) set_polling(s, 0);
   if (!(events & UV_READABLE) || s->closed) return;
 
@@ -199,11 +264,16 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
       napi_get_global(env, &recv) == napi_ok && napi_create_int32(env, n, &argv[0]) == napi_ok) {
     // make_callback, not call_function: it runs the tick and microtask queues afterwards, as Node does
     // after an I/O callback.
+    s->in_callback = 1;
     napi_status st = napi_make_callback(env, s->async, recv, fn, 1, argv, &result);
-    if (st == napi_pending_exception) {
+    s->in_callback = 0;
+    bool pending = false;
+    if (st != napi_ok && napi_is_exception_pending(env, &pending) == napi_ok && pending) {
       napi_value err;
       if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
     }
+    // Closed by its own handler: its async context could not be destroyed while in use.
+    if (s->closed) release_js(env, s);
   }
   napi_close_handle_scope(env, scope);
 }
@@ -273,23 +343,30 @@ static napi_value js_init(napi_env env, napi_callback_info info) {
 
 static int parse_address(napi_env env, napi_value value, int family, int port, struct sockaddr_storage *ss, socklen_t *len,
                          char *text, size_t text_size) {
-  size_t n;
-  if (napi_get_value_string_latin1(env, value, text, text_size, &n) != napi_ok || n + 1 >= text_size) return 0;
+  size_t n = 0;
+  text[0] = 0;
+  if (napi_get_value_string_latin1(env, value, text, text_size, &n) != napi_ok || n + 1 >= text_size || strlen(text) != n) return 0;
   memset(ss, 0, sizeof *ss);
   if (family == 6) {
     struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
     sin6->sin6_family = AF_INET6;
     sin6->sin6_port = htons((uint16_t)port);
     *len = sizeof *sin6;
-    // A link-local address may name its interface: fe80::1%eth0 (or %2).
+    // A link-local address may name its interface: fe80::1%eth0, or by index, fe80::1%2.
     char *percent = strchr(text, '%');
     if (percent != NULL) {
       *percent = 0;
       const char *zone = percent + 1;
-      char *end;
-      unsigned long index = strtoul(zone, &end, 10);
-      sin6->sin6_scope_id = (*zone != 0 && *end == 0) ? (uint32_t)index : if_nametoindex(zone);
-      int ok = sin6->sin6_scope_id != 0 && inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1;
+      uint32_t index = 0;
+      if (*zone >= '0' && *zone <= '9') {
+        char *end;
+        unsigned long long v = strtoull(zone, &end, 10);
+        index = (*end == 0 && v <= UINT32_MAX) ? (uint32_t)v : 0;
+      } else if (*zone != 0) {
+        index = if_nametoindex(zone);
+      }
+      sin6->sin6_scope_id = index;
+      int ok = index != 0 && inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1;
       *percent = '%';
       return ok;
     }
@@ -364,6 +441,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   s->env = env;
   s->addon = a;
   s->refs = 1; // the libuv handle's; the external's is added below
+  s->polling_writable = 0;
   uv_loop_t *loop;
   napi_value resource, name, external;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init_socket(loop, &s->poll, fd) != 0) {
@@ -373,26 +451,28 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     return NULL;
   }
   // From here on the handle exists: failures close it through uv_close, which frees s.
+  a->live_handles++;
+  s->next_open = a->socks;
+  a->socks = s;
   if (napi_create_reference(env, argv[4], 1, &s->callback) != napi_ok || napi_create_object(env, &resource) != napi_ok ||
       napi_create_string_utf8(env, "vpcdns:udp", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_async_init(env, resource, name, &s->async) != napi_ok ||
-      napi_create_external(env, s, on_finalize, NULL, &external) != napi_ok) {
-    s->closed = 1;
-    close(fd);
-    if (s->callback != NULL) napi_delete_reference(env, s->callback);
-    uv_close((uv_handle_t *)&s->poll, on_closed);
+      napi_async_init(env, resource, name, &s->async) != napi_ok) {
+    shut(s);
+    release_js(env, s);
+    napi_throw_error(env, NULL, "cannot create the socket handle");
+    return NULL;
+  }
+  s->async_live = 1;
+  if (napi_create_external(env, s, on_finalize, NULL, &external) != napi_ok) {
+    shut(s);
+    release_js(env, s);
     napi_throw_error(env, NULL, "cannot create the socket handle");
     return NULL;
   }
   s->refs = 2;
-  if (uv_poll_start(&s->poll, UV_READABLE, on_poll) != 0) {
-    // The external exists; close now, the finalizer will free it.
-    s->closed = 1;
-    close(fd);
-    napi_delete_reference(env, s->callback);
-    s->callback = NULL;
-    napi_async_destroy(env, s->async);
-    uv_close((uv_handle_t *)&s->poll, on_closed);
+  if (napi_type_tag_object(env, external, &SOCK_TAG) != napi_ok || uv_poll_start(&s->poll, UV_READABLE, on_poll) != 0) {
+    shut(s); // the external exists: the finalizer frees s
+    release_js(env, s);
     napi_throw_error(env, NULL, "cannot poll the socket");
     return NULL;
   }
@@ -401,7 +481,9 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
 
 static Sock *get_sock(napi_env env, napi_value value) {
   void *data = NULL;
-  if (napi_get_value_external(env, value, &data) != napi_ok || data == NULL) {
+  bool tagged = false;
+  if (napi_check_object_type_tag(env, value, &SOCK_TAG, &tagged) != napi_ok || !tagged ||
+      napi_get_value_external(env, value, &data) != napi_ok || data == NULL) {
     napi_throw_type_error(env, NULL, "not a vpcdns_udp socket");
     return NULL;
   }
@@ -446,7 +528,7 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
     else rc = -errno;
   }
   if (rc == 2) {
-    if (s->queued >= MAX_QUEUED) {
+    if (s->queued >= MAX_QUEUED || s->queued_bytes + len > MAX_QUEUED_BYTES) {
       s->dropped_total++;
       rc = -ENOBUFS;
     } else {
@@ -464,6 +546,7 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
         else s->tail->next = q;
         s->tail = q;
         s->queued++;
+        s->queued_bytes += len;
         s->queued_total++;
         set_polling(s, 1);
         rc = 1;
@@ -481,15 +564,8 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   Sock *s = get_sock(env, argv[0]);
   if (s == NULL || s->closed) return NULL;
-  s->closed = 1;
-  uv_poll_stop(&s->poll);
-  close(s->fd);
-  s->dropped_total += s->queued;
-  free_queue(s);
-  napi_delete_reference(env, s->callback);
-  s->callback = NULL;
-  napi_async_destroy(env, s->async);
-  uv_close((uv_handle_t *)&s->poll, on_closed);
+  shut(s);
+  release_js(env, s); // inside its own callback, the async context goes once the callback returns
   return NULL;
 }
 
@@ -557,6 +633,16 @@ static napi_value js_peer_text(napi_env env, napi_callback_info info) {
   const void *addr = a->from[slot].ss_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&a->from[slot])->sin6_addr
                                                           : (const void *)&((struct sockaddr_in *)&a->from[slot])->sin_addr;
   if (inet_ntop(a->from[slot].ss_family, addr, text, sizeof text) == NULL) text[0] = 0;
+  // A link-local sender carries its interface, as dgram prints it (fe80::1%eth0): a reply needs it.
+  struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&a->from[slot];
+  if (a->from[slot].ss_family == AF_INET6 && sin6->sin6_scope_id != 0 && IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr)) {
+    char scoped[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+    char ifname[IF_NAMESIZE];
+    if (if_indextoname(sin6->sin6_scope_id, ifname) != NULL) snprintf(scoped, sizeof scoped, "%s%%%s", text, ifname);
+    else snprintf(scoped, sizeof scoped, "%s%%%u", text, (unsigned)sin6->sin6_scope_id);
+    CHECK(napi_create_string_latin1(env, scoped, NAPI_AUTO_LENGTH, &result));
+    return result;
+  }
   CHECK(napi_create_string_latin1(env, text, NAPI_AUTO_LENGTH, &result));
   return result;
 }
@@ -579,6 +665,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     free(a);
     return NULL;
   }
+  if (napi_add_async_cleanup_hook(env, on_env_cleanup, a, NULL) != napi_ok) return NULL;
   napi_property_descriptor props[] = {
       {"init", NULL, js_init, NULL, NULL, NULL, napi_default, NULL},
       {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},

@@ -217,6 +217,31 @@ describe('DatagramSocket (native only)', { skip: IOS[0]!.skip }, () => {
     }
   });
 
+  it('refuses a send once 4 MiB wait (ENOBUFS), and counts it dropped', async () => {
+    const sock = await open('native', '127.0.54.23');
+    const target = await peer('127.0.54.24');
+    let arrived = 0;
+    target.on('message', () => arrived++);
+    try {
+      assert.ok(sock instanceof NativeDatagramSocket);
+      sock.deferSends(1000);
+      const results: (Error | null)[] = [];
+      // 64 datagrams of 65,000 bytes fit under 4 MiB (4,160,000 bytes); the 65th does not.
+      for (let i = 0; i < 65; i++) sock.send(Buffer.alloc(65_000, i), target.address().port, '127.0.54.24', (err) => results.push(err));
+      assert.equal(results.filter((r) => r === null).length, 64);
+      assert.equal((results[64] as NodeJS.ErrnoException | null)?.code, 'ENOBUFS');
+      assert.deepEqual(sock.counters().slice(1), [1, 64]);
+      sock.deferSends(0);
+      // Written once the socket is writable (the receiver's buffer, not the sender, may then drop most of 4 MiB).
+      await until('the queue to drain', () => sock.counters()[2] === 0);
+      assert.deepEqual(sock.counters().slice(1), [1, 0]);
+      await until('some of them to arrive', () => arrived > 0);
+    } finally {
+      target.close();
+      await sock.close();
+    }
+  });
+
   it('drops what still waits to be sent when it closes, and counts it', async () => {
     const sock = await open('native', '127.0.54.16');
     assert.ok(sock instanceof NativeDatagramSocket);
@@ -229,6 +254,58 @@ describe('DatagramSocket (native only)', { skip: IOS[0]!.skip }, () => {
     assert.deepEqual(counters, [2, 0, 2]);
     // Closed, its two waiting sends count as dropped in the process totals (the socket is no longer open).
     assert.deepEqual(nativeSendCounters(), { waited: before.waited, dropped: before.dropped + 2 });
+  });
+
+  it('delivers nothing more of a batch once a handler has closed the socket', async () => {
+    const seen: string[] = [];
+    let sock: DatagramSocket | null = null;
+    sock = await openDatagramSocket({
+      io: 'native', family: 4, address: '127.0.54.21', port: 0, exclusive: true, recvBufferBytes: 0, onError: () => {},
+      onMessage: (msg) => {
+        seen.push(msg.toString());
+        void sock!.close();
+      },
+    });
+    const client = await peer('127.0.54.21');
+    try {
+      // Sent back to back, so that one read finds several.
+      for (const m of ['a', 'b', 'c', 'd', 'e']) client.send(m, sock.localPort(), '127.0.54.21');
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(seen, ['a']);
+    } finally {
+      client.close();
+      await sock.close();
+    }
+  });
+
+  it('closes its sockets when a worker thread that opened them is terminated (no crash after the addon is unloaded)', () => {
+    // In a child process that never loads the addon on its main thread, so that the worker's environment
+    // is the only user of the addon's code: its sockets must be closed before that code goes away.
+    // The worker uses the addon directly (CommonJS, no TypeScript loader in worker threads).
+    const addon = fileURLToPath(new URL('../../build/Release/vpcdns_udp.node', import.meta.url));
+    const script = `
+      const { Worker } = require('node:worker_threads');
+      const code = \`
+        const { parentPort } = require('node:worker_threads');
+        const udp = require(${JSON.stringify(addon)});
+        udp.init(Buffer.alloc(udp.BATCH * udp.SLOT), new Int32Array(udp.BATCH * udp.META_INTS));
+        const socks = [];
+        for (let i = 0; i < 4; i++) socks.push(udp.open(4, '127.0.54.22', 0, 0, () => {}, false));
+        parentPort.postMessage('open');
+      \`;
+      (async () => {
+        for (let round = 0; round < 5; round++) {
+          const w = new Worker(code, { eval: true });
+          await new Promise((resolve, reject) => { w.once('message', resolve); w.once('error', reject); });
+          await w.terminate();
+        }
+        console.log('terminated 5 workers');
+      })();
+    `;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.signal, null, `the process died of ${r.signal}: ${r.stderr}`);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /terminated 5 workers/);
   });
 
   it('delivers the rest of a batch when a handler throws, and the error reaches the process as an uncaught exception', () => {

@@ -25,7 +25,10 @@ export interface DatagramSocket {
    */
   send(buffer: Buffer, port: number, address: string, callback?: SendCallback): void;
   localPort(): number;
-  /** Stops receiving and closes; idempotent. A datagram waiting in a native socket's send queue is dropped. */
+  /**
+   * Stops receiving and closes; idempotent. No datagram is delivered after it (a handler that closes the
+   * socket gets none of the rest of its read). A datagram waiting in a native socket's send queue is dropped.
+   */
   close(): Promise<void>;
 }
 
@@ -174,12 +177,15 @@ const BYTEWISE_MAX = 256;
 
 export class NativeDatagramSocket implements DatagramSocket {
   readonly io = 'native' as const;
-  private closed = false;
 
   constructor(
     private readonly n: Loaded,
     private readonly handle: NativeHandle,
+    /** Shared with the socket's read callback, which stops delivering a batch once the socket is closed. */
+    private readonly state: { closed: boolean },
   ) {
+    // Reachable while open (as a dgram socket is): the addon's finalizer would otherwise close a socket
+    // that nothing in JavaScript refers to any more.
     openNatives.add(this);
   }
 
@@ -210,8 +216,8 @@ export class NativeDatagramSocket implements DatagramSocket {
   }
 
   close(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
+    if (!this.state.closed) {
+      this.state.closed = true;
       this.n.udp.close(this.handle);
       // Its counters move to the closed sockets' totals (close counted what still waited as dropped).
       const [waited, dropped] = this.n.udp.counters(this.handle);
@@ -227,9 +233,11 @@ function openNative(n: Loaded, o: DatagramOptions): DatagramSocket {
   const { udp, slab, meta } = n;
   const stride = udp.META_INTS;
   const handler = o.onMessage;
+  const state = { closed: false };
   const onDatagrams = (count: number): void => {
     let failure: unknown = null;
-    for (let i = 0, m = 0; i < count; i++, m += stride) {
+    // A handler may close the socket: the rest of the batch is then dropped, as a closed dgram socket's would be.
+    for (let i = 0, m = 0; i < count && !state.closed; i++, m += stride) {
       const len = meta[m + 1]!;
       if (len < 0) continue; // cut short: cannot happen with 64 KiB slots, dropped if it does
       const off = meta[m]!;
@@ -248,7 +256,7 @@ function openNative(n: Loaded, o: DatagramOptions): DatagramSocket {
     if (failure !== null) throw failure;
   };
   const handle = udp.open(o.family, o.address ?? (o.family === 6 ? '::' : '0.0.0.0'), o.port, o.recvBufferBytes, onDatagrams, o.reusePort === true);
-  return new NativeDatagramSocket(n, handle);
+  return new NativeDatagramSocket(n, handle, state);
 }
 
 // ---------------------------------------------------------------------------------------------------
