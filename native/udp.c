@@ -490,15 +490,25 @@ static Sock *get_sock(napi_env env, napi_value value) {
   return (Sock *)data;
 }
 
+/** Reads up to max arguments into argv (argc: how many came); the first must be a socket, else NULL (thrown). */
+static Sock *sock_args(napi_env env, napi_callback_info info, size_t max, napi_value *argv, size_t *argc) {
+  *argc = max;
+  if (napi_get_cb_info(env, info, argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (*argc < 1) {
+    napi_throw_type_error(env, NULL, "a vpcdns_udp socket is required");
+    return NULL;
+  }
+  return get_sock(env, argv[0]);
+}
+
 /**
  * send(handle, buffer, port, address) -> 0 sent, 1 queued until writable, or a negative errno (not thrown:
  * the caller reports it as dgram would, to the sender's callback).
  */
 static napi_value js_send(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
+  size_t argc;
   napi_value argv[4], result;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Sock *s = get_sock(env, argv[0]);
+  Sock *s = sock_args(env, info, 4, argv, &argc);
   if (s == NULL) return NULL;
   int rc = 0;
   void *data;
@@ -559,10 +569,9 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
 
 /** close(handle): stops reading, drops what waits to be written, closes the descriptor. Idempotent. */
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
+  size_t argc;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Sock *s = get_sock(env, argv[0]);
+  Sock *s = sock_args(env, info, 1, argv, &argc);
   if (s == NULL || s->closed) return NULL;
   shut(s);
   release_js(env, s); // inside its own callback, the async context goes once the callback returns
@@ -571,10 +580,9 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 
 /** localPort(handle) -> the bound port. */
 static napi_value js_local_port(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
+  size_t argc;
   napi_value argv[1], result;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Sock *s = get_sock(env, argv[0]);
+  Sock *s = sock_args(env, info, 1, argv, &argc);
   if (s == NULL) return NULL;
   if (s->closed) return throw_errno(env, EBADF, "getsockname", NULL, 0);
   struct sockaddr_storage ss;
@@ -587,10 +595,9 @@ static napi_value js_local_port(napi_env env, napi_callback_info info) {
 
 /** counters(handle) -> [waited for writable, dropped, waiting now]. */
 static napi_value js_counters(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
+  size_t argc;
   napi_value argv[1], result, v;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Sock *s = get_sock(env, argv[0]);
+  Sock *s = sock_args(env, info, 1, argv, &argc);
   if (s == NULL) return NULL;
   CHECK(napi_create_array_with_length(env, 3, &result));
   CHECK(napi_create_double(env, s->queued_total, &v));
@@ -604,11 +611,10 @@ static napi_value js_counters(napi_env env, napi_callback_info info) {
 
 /** deferSends(handle, n): for tests, the next n sends wait in the queue as if the kernel had said EAGAIN. */
 static napi_value js_defer_sends(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
+  size_t argc;
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  Sock *s = get_sock(env, argv[0]);
   int32_t n;
+  Sock *s = sock_args(env, info, 2, argv, &argc);
   if (s == NULL) return NULL;
   if (argc < 2 || napi_get_value_int32(env, argv[1], &n) != napi_ok || n < 0) {
     napi_throw_type_error(env, NULL, "deferSends(handle, n)");
