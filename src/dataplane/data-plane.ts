@@ -108,7 +108,7 @@ export class DataPlane {
   /** Every UDP datagram this data plane sends (answers and upstream queries) goes out through it, in bursts. */
   private readonly sendQueue = new SendQueue();
   /** The UDP socket implementation in use (datagram.ts). */
-  readonly udpIo: 'native' | 'node';
+  private readonly udpIo: 'native' | 'node';
   private routing = new Map<string, VpcRouting>();
   /** Answers by (VPC, endpoint), kept after their listeners go so that totals never go down. */
   private readonly answerCounters = new Map<string, AnswerCounter>();

@@ -9,7 +9,10 @@
 // event loop: the datagrams that arrived in one poll (at most 32 per socket in libuv) and their answers.
 import type { SendCallback } from './datagram.ts';
 
-/** What the queue sends through: a DatagramSocket, or (in tests) a dgram socket. */
+/**
+ * What the queue sends through: a DatagramSocket (or, in tests, a dgram socket). send must not throw: it
+ * reports a failure to the callback (DatagramSocket's contract), which is how a closed socket is learnt.
+ */
 export interface DatagramSender {
   send(buffer: Buffer, port: number, address: string, callback?: SendCallback): void;
 }
@@ -55,13 +58,8 @@ export class SendQueue {
       this.sockets[i] = undefined;
       this.buffers[i] = undefined;
       this.callbacks[i] = undefined;
-      try {
-        if (callback === undefined) socket.send(buffer, this.ports[i]!, this.addresses[i]!);
-        else socket.send(buffer, this.ports[i]!, this.addresses[i]!, callback);
-      } catch (err) {
-        // The socket closed while the datagram waited.
-        callback?.(err instanceof Error ? err : new Error(String(err)));
-      }
+      if (callback === undefined) socket.send(buffer, this.ports[i]!, this.addresses[i]!);
+      else socket.send(buffer, this.ports[i]!, this.addresses[i]!, callback);
     }
     this.count = 0;
   }

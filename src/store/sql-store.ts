@@ -169,6 +169,7 @@ const hot = {
         'x.vpc_id as x_vpc_id',
         'x.direction as x_direction',
         'x.ip as x_ip',
+        'x.ip_int as x_ip_int',
         'x.status as x_status',
         'x.error_info as x_error_info',
         'x.created_at as x_created_at',
@@ -484,19 +485,20 @@ const endpointMethods: EndpointRepo & ThisType<RepoContext> = {
     if (!r) return undefined;
     const endpoint = toView(r);
     if (r.x_id === null) return { endpoint, address: undefined };
-    const address: AddressRecord = {
+    const address = toAddress({
       id: r.x_id,
-      endpointId: endpoint.id,
-      projectId: r.x_project_id!,
-      subnetId: r.x_subnet_id!,
-      vpcId: r.x_vpc_id!,
+      endpoint_id: endpoint.id,
+      project_id: r.x_project_id!,
+      subnet_id: r.x_subnet_id!,
+      vpc_id: r.x_vpc_id!,
       direction: r.x_direction!,
       ip: r.x_ip!,
+      ip_int: r.x_ip_int!,
       status: r.x_status!,
-      errorInfo: r.x_error_info,
-      createdAt: num(r.x_created_at),
-      updatedAt: num(r.x_updated_at),
-    };
+      error_info: r.x_error_info,
+      created_at: r.x_created_at!,
+      updated_at: r.x_updated_at!,
+    });
     return { endpoint, address };
   },
   async getById(id) {

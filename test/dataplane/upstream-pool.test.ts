@@ -10,6 +10,7 @@ import { UdpUpstreamPool } from '../../src/dataplane/upstream-pool.ts';
 import { Exchange } from '../../src/dataplane/upstream-pool.ts';
 import type { ExchangeFailure } from '../../src/dataplane/upstream-pool.ts';
 import { FakeUpstream, UDP_IOS, buildQuery } from './helpers.ts';
+import type { UpstreamTarget } from '../../src/dataplane/types.ts';
 
 const SOURCE = '127.0.53.201';
 
@@ -46,6 +47,19 @@ function question(name: string): { query: Buffer; questionEnd: number } {
   return { query, questionEnd: 12 + name.length + 2 + 4 };
 }
 
+/** Sends a query for name from SOURCE to target as exchange ex. */
+function ask(pool: UdpUpstreamPool, target: UpstreamTarget, name: string, ex: Exchange): void {
+  const { query, questionEnd } = question(name);
+  pool.send(SOURCE, target, query, questionEnd, ex);
+}
+
+/** Sends a query for name and waits for its reply (which opens the source's socket, for a test that needs it open). */
+async function answered(pool: UdpUpstreamPool, target: UpstreamTarget, name: string): Promise<void> {
+  const ex = new Recorder();
+  ask(pool, target, name, ex);
+  assert.ok((await outcome(ex)).reply, `no reply to ${name}`);
+}
+
 /** A query for name in a datagram larger than UDP allows: the kernel refuses the send (EMSGSIZE), nothing leaves. */
 function tooBig(name: string): { query: Buffer; questionEnd: number } {
   const { query, questionEnd } = question(name);
@@ -74,8 +88,7 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
       const names = Array.from({ length: 20 }, (_, i) => `q${i}.corp.example`);
       const waiters = names.map((name) => {
         const w = new Recorder();
-        const { query, questionEnd } = question(name);
-        pool.send(SOURCE, live, query, questionEnd, w);
+        ask(pool, live, name, w);
         return w;
       });
       const results = await Promise.all(waiters.map((w) => outcome(w)));
@@ -95,14 +108,12 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
     const pool = new UdpUpstreamPool({ timeoutMs: 100, portRotationMs: 60_000, now: () => now, sendQueue: new SendQueue(), udpIo: io });
     try {
       // Open the source's socket first: deadlines are taken when a query leaves.
-      const warm = new Recorder();
-      pool.send(SOURCE, live, question('warm.corp.example').query, question('warm.corp.example').questionEnd, warm);
-      assert.ok((await outcome(warm)).reply);
+      await answered(pool, live, 'warm.corp.example');
       const first = new Recorder();
       const second = new Recorder();
-      pool.send(SOURCE, silent, question('a.corp.example').query, question('a.corp.example').questionEnd, first);
+      ask(pool, silent, 'a.corp.example', first);
       now = 50;
-      pool.send(SOURCE, silent, question('b.corp.example').query, question('b.corp.example').questionEnd, second);
+      ask(pool, silent, 'b.corp.example', second);
       now = 120; // past the first deadline only
       assert.equal((await outcome(first)).reason, 'timeout');
       assert.equal(second.calls, 0);
@@ -118,7 +129,7 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
     const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 60_000, now: () => performance.now(), sendQueue: new SendQueue(), udpIo: io });
     const waiting = new Recorder();
     try {
-      pool.send(SOURCE, silent, question('w.corp.example').query, question('w.corp.example').questionEnd, waiting);
+      ask(pool, silent, 'w.corp.example', waiting);
       const big = tooBig('big.corp.example');
       const failing = new Recorder();
       pool.send(SOURCE, silent, big.query, big.questionEnd, failing);
@@ -126,7 +137,7 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
       assert.equal(failed.reason, 'network');
       assert.match(failed.detail ?? '', /EMSGSIZE/);
       const answered = new Recorder();
-      pool.send(SOURCE, live, question('ok.corp.example').query, question('ok.corp.example').questionEnd, answered);
+      ask(pool, live, 'ok.corp.example', answered);
       assert.ok((await outcome(answered)).reply);
       assert.equal(waiting.calls, 0, 'the exchange on the same socket and target still waits');
     } finally {
@@ -140,21 +151,21 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
     const pool = new UdpUpstreamPool({ timeoutMs: 1000, portRotationMs: 100, now: () => now, sendQueue: new SendQueue(), udpIo: io });
     try {
       const first = new Recorder();
-      pool.send(SOURCE, live, question('one.corp.example').query, question('one.corp.example').questionEnd, first);
+      ask(pool, live, 'one.corp.example', first);
       assert.ok((await outcome(first)).reply);
       const [oldPort] = pool.ports(SOURCE);
       assert.equal(live.received.at(-1)?.port, oldPort);
       // One exchange left waiting on the old port, sent after the period is over: it starts the rotation.
       now = 150;
       const waiting = new Recorder();
-      pool.send(SOURCE, silent, question('wait.corp.example').query, question('wait.corp.example').questionEnd, waiting);
+      ask(pool, silent, 'wait.corp.example', waiting);
       for (let i = 0; i < 500 && pool.ports(SOURCE).length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 5));
       const [newPort, retiring] = pool.ports(SOURCE);
       assert.equal(retiring, oldPort, 'the old socket stays open while an exchange waits on it');
       assert.notEqual(newPort, oldPort);
       assert.equal(pool.rotations, 1);
       const second = new Recorder();
-      pool.send(SOURCE, live, question('two.corp.example').query, question('two.corp.example').questionEnd, second);
+      ask(pool, live, 'two.corp.example', second);
       assert.ok((await outcome(second)).reply);
       assert.equal(live.received.at(-1)?.port, newPort, 'new queries leave from the new port');
       assert.equal(silent.received.at(-1)?.port, oldPort, 'the waiting exchange went out on the old one');
@@ -178,7 +189,7 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
     const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 100, now: () => now, sendQueue: new SendQueue(), udpIo: io, openSocket, log });
     try {
       const first = new Recorder();
-      pool.send(SOURCE, live, question('r1.corp.example').query, question('r1.corp.example').questionEnd, first);
+      ask(pool, live, 'r1.corp.example', first);
       assert.ok((await outcome(first)).reply);
       const [port] = pool.ports(SOURCE);
       // From now on a bind fails as it would if the source address had left the host.
@@ -186,7 +197,7 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
       for (const t of [150, 300, 450]) {
         now = t;
         const r = new Recorder();
-        pool.send(SOURCE, live, question(`r${t}.corp.example`).query, question(`r${t}.corp.example`).questionEnd, r);
+        ask(pool, live, `r${t}.corp.example`, r);
         assert.ok((await outcome(r)).reply, 'queries still leave through the current socket');
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
@@ -197,7 +208,7 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
       failBinds = false;
       now = 600;
       const r = new Recorder();
-      pool.send(SOURCE, live, question('r600.corp.example').query, question('r600.corp.example').questionEnd, r);
+      ask(pool, live, 'r600.corp.example', r);
       for (let i = 0; i < 500 && pool.rotations === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
       assert.equal(pool.rotations, 1);
       assert.notEqual(pool.ports(SOURCE)[0], port);
@@ -211,12 +222,10 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
     const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 100, now: () => now, sendQueue: new SendQueue(), udpIo: io });
     live.delayMs = 150;
     try {
-      const warm = new Recorder();
-      pool.send(SOURCE, live, question('warm2.corp.example').query, question('warm2.corp.example').questionEnd, warm);
-      assert.ok((await outcome(warm)).reply);
+      await answered(pool, live, 'warm2.corp.example');
       now = 150;
       const slow = new Recorder();
-      pool.send(SOURCE, live, question('slow.corp.example').query, question('slow.corp.example').questionEnd, slow);
+      ask(pool, live, 'slow.corp.example', slow);
       for (let i = 0; i < 500 && pool.rotations === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
       assert.equal(pool.rotations, 1, 'rotated while the reply was on its way');
       const r = await outcome(slow);
@@ -231,17 +240,15 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
     let now = 0;
     const pool = new UdpUpstreamPool({ timeoutMs: 100, portRotationMs: 60_000, now: () => now, sendQueue: new SendQueue(), udpIo: io });
     try {
-      const warm = new Recorder();
-      pool.send(SOURCE, live, question('warm3.corp.example').query, question('warm3.corp.example').questionEnd, warm);
-      assert.ok((await outcome(warm)).reply);
+      await answered(pool, live, 'warm3.corp.example');
       const ex = new Recorder();
-      pool.send(SOURCE, silent, question('again.corp.example').query, question('again.corp.example').questionEnd, ex);
-      assert.throws(() => pool.send(SOURCE, live, question('again.corp.example').query, question('again.corp.example').questionEnd, ex), /in flight/);
+      ask(pool, silent, 'again.corp.example', ex);
+      assert.throws(() => ask(pool, live, 'again.corp.example', ex), /in flight/);
       now = 200;
       assert.equal((await outcome(ex)).reason, 'timeout');
       assert.equal(ex.waitingOn, null);
       const before = ex.sends;
-      pool.send(SOURCE, live, question('again.corp.example').query, question('again.corp.example').questionEnd, ex);
+      ask(pool, live, 'again.corp.example', ex);
       assert.equal(ex.sends, before + 1);
     } finally {
       await pool.close();
@@ -254,7 +261,7 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
     try {
       for (let i = 0; i < 12; i++) {
         const ok = new Recorder();
-        pool.send(SOURCE, live, question(`c${i}.corp.example`).query, question(`c${i}.corp.example`).questionEnd, ok);
+        ask(pool, live, `c${i}.corp.example`, ok);
         assert.ok((await outcome(ok)).reply);
       }
       // Sampling now: of 20 sends that all fail, one or two are checked and fail at once; the rest wait.
@@ -290,8 +297,7 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
     const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 60_000, now: () => performance.now(), sendQueue: new SendQueue(), udpIo: io });
     const waiters = ['x', 'y', 'z'].map((n) => {
       const w = new Recorder();
-      const { query, questionEnd } = question(`${n}.corp.example`);
-      pool.send(SOURCE, silent, query, questionEnd, w);
+      ask(pool, silent, `${n}.corp.example`, w);
       return w;
     });
     // Until the three queries have reached the upstream: they are then waiting in the pool's table, not on its sockets opening.
@@ -302,7 +308,7 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
     await pool.close();
     for (const w of waiters) assert.equal((await outcome(w)).reason, 'closed');
     const late = new Recorder();
-    pool.send(SOURCE, live, question('late.corp.example').query, question('late.corp.example').questionEnd, late);
+    ask(pool, live, 'late.corp.example', late);
     assert.equal((await outcome(late)).reason, 'closed');
   });
 });
