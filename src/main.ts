@@ -77,6 +77,9 @@ export async function serve(cli: CliSettings): Promise<System> {
       ].join('\n'),
     );
   }
+  // With --listen HOST:0 the system picks the port: say which whatever the log level (after the banner, so that a
+  // reader of this line has the banner too).
+  if (config.listen.port === 0) process.stdout.write(`vpcdns API on ${address}\n`);
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { freeDnsPort, loopbackNet, unusedTcpPort } from '../helpers/loopback.ts';
 import { BIN, startServer, type RunningServer } from '../helpers/serve-process.ts';
 
 const PROJECT = '0123456789abcdef0123456789abcdef';
@@ -12,6 +13,7 @@ const TOKEN = 'cli-process-token-00001';
 const AK = 'AKCLIPROCESS00000001';
 const SK = 'SKcliProcessSecretKey0000000000000000001';
 const SUBNET = '6f1c0e2a-0000-4000-8000-0000000000a1';
+const NET = loopbackNet();
 
 interface Run {
   code: number | null;
@@ -51,12 +53,12 @@ describe('vpcdns CLI (the real binary)', () => {
         '  - id: 6f1c0e2a-0000-4000-8000-000000000001',
         `    project_id: ${PROJECT}`,
         '    name: vpc-cli',
-        '    cidr: 127.58.0.0/16',
+        `    cidr: ${NET.cidr}`,
         '    subnets:',
-        `      - { id: ${SUBNET}, name: sub-cli, cidr: 127.58.10.0/24, gateway_ip: 127.58.10.1 }`,
+        `      - { id: ${SUBNET}, name: sub-cli, cidr: ${NET.prefix}.0/25, gateway_ip: ${NET.ip(1)} }`,
       ].join('\n'),
     );
-    server = await startServer({ apiPort: 18191, dnsPort: 15491, args: ['--db', ':memory:', '--config', config, '--log-level', 'warn'] });
+    server = await startServer({ dnsPort: await freeDnsPort([NET.ip(2), NET.ip(3), NET.ip(20), NET.ip(30)]), args: ['--db', ':memory:', '--config', config, '--log-level', 'warn'] });
     // Only what the test gives: no profile or credentials of the machine's user leak in.
     env = { PATH: process.env.PATH, HOME: join(dir, 'home'), VPCDNS_PROFILE_FILE: profileFile };
     withToken.VPCDNS_URL = server.url;
@@ -69,7 +71,7 @@ describe('vpcdns CLI (the real binary)', () => {
   let endpointId = '';
 
   it('endpoint create --wait prints the endpoint once ACTIVE, with no progress output when piped', async () => {
-    const r = await vpcdns(['endpoint', 'create', 'ib-cli', '--direction', 'inbound', '--address', SUBNET, '--address', `${SUBNET}=127.58.10.20`, '--wait'], withToken);
+    const r = await vpcdns(['endpoint', 'create', 'ib-cli', '--direction', 'inbound', '--address', SUBNET, '--address', `${SUBNET}=${NET.ip(20)}`, '--wait'], withToken);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '', 'no spinner on a pipe');
     assert.match(r.stdout, /^status\s+ACTIVE$/m);
@@ -78,14 +80,14 @@ describe('vpcdns CLI (the real binary)', () => {
   });
 
   it('endpoint bind-ip --wait binds the address and waits for ACTIVE', async () => {
-    const r = await vpcdns(['endpoint', 'bind-ip', endpointId, '--subnet', SUBNET, '--ip', '127.58.10.30', '--wait', '--output', 'json'], withToken);
+    const r = await vpcdns(['endpoint', 'bind-ip', endpointId, '--subnet', SUBNET, '--ip', NET.ip(30), '--wait', '--output', 'json'], withToken);
     assert.equal(r.code, 0, r.stderr);
     const ep = JSON.parse(r.stdout);
     assert.equal(ep.status, 'ACTIVE');
     assert.equal(ep.ipaddress_count, 3);
     const ips = await vpcdns(['endpoint', 'ips', endpointId], withToken);
     assert.match(ips.stdout, /^ID\s+IP\s+SUBNET\s+STATUS\s+ERROR$/m);
-    assert.match(ips.stdout, /127\.58\.10\.30\s+\S+\s+ACTIVE/);
+    assert.match(ips.stdout, new RegExp(`${NET.prefixPattern}\\.30\\s+\\S+\\s+ACTIVE`));
   });
 
   it('endpoint list prints a table for people and the wire objects as JSON for scripts', async () => {
@@ -131,9 +133,10 @@ describe('vpcdns CLI (the real binary)', () => {
     const r = await vpcdns(['subnet', 'list'], { VPCDNS_TOKEN: 'not-a-valid-token-00000' });
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^error: APIGW\.0301: /);
-    const elsewhere = await vpcdns(['vpc', 'list'], { VPCDNS_URL: 'http://127.0.0.1:18198' });
+    const closed = await unusedTcpPort();
+    const elsewhere = await vpcdns(['vpc', 'list'], { VPCDNS_URL: `http://127.0.0.1:${closed}` });
     assert.equal(elsewhere.code, 1);
-    assert.match(elsewhere.stderr, /^error: cannot reach http:\/\/127\.0\.0\.1:18198: ECONNREFUSED/);
+    assert.match(elsewhere.stderr, new RegExp(`^error: cannot reach http://127\\.0\\.0\\.1:${closed}: ECONNREFUSED`));
   });
 
   it('endpoint delete --wait returns once the endpoint is gone', async () => {

@@ -1,25 +1,25 @@
 // The web console in a real browser (Debian's chromium driven by playwright-core): sign in, create an
 // endpoint, bind an address and see it ACTIVE, see an API error next to its field, unbind, screenshot.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { freeDnsPort, loopbackNet } from '../helpers/loopback.ts';
+import { startServer, type RunningServer } from '../helpers/serve-process.ts';
 
 const CHROMIUM = process.env.VPCDNS_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM) console.log(`# console browser tests skipped: ${CHROMIUM} not found (apt-get install -y chromium, as .ci/run does)`);
 
-const BIN = new URL('../../bin/vpcdns.js', import.meta.url).pathname;
 const RESULTS = new URL('../../test-results/', import.meta.url).pathname;
-const PORT = 18453;
+const NET = loopbackNet();
 const TOKEN = 'console-test-token-000000001';
 const SUBNET = '6f1c0e2a-0000-4000-8000-0000000000c1';
 
 describe('web console in chromium', { skip: HAVE_CHROMIUM ? false : 'chromium not installed' }, () => {
-  let server: ChildProcess;
+  let server: RunningServer;
   let browser: Browser;
   let page: Page;
   const dir = mkdtempSync(join(tmpdir(), 'vpcdns-console-'));
@@ -34,22 +34,13 @@ describe('web console in chromium', { skip: HAVE_CHROMIUM ? false : 'chromium no
         '  - id: 6f1c0e2a-0000-4000-8000-0000000000c0',
         '    project_id: eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee',
         '    name: console-vpc',
-        '    cidr: 127.56.0.0/16',
+        `    cidr: ${NET.cidr}`,
         '    subnets:',
-        `      - { id: ${SUBNET}, name: console-subnet, cidr: 127.56.1.0/24, gateway_ip: 127.56.1.1 }`,
+        `      - { id: ${SUBNET}, name: console-subnet, cidr: ${NET.prefix}.0/25, gateway_ip: ${NET.ip(1)} }`,
       ].join('\n'),
     );
-    server = spawn(process.execPath, [BIN, 'serve', '--db', ':memory:', '--config', join(dir, 'config.yaml'), '--listen', `127.0.0.1:${PORT}`, '--dns-port', '15653'], { stdio: 'ignore' });
-    let up = false;
-    for (let i = 0; i < 300 && !up; i++) {
-      try {
-        up = (await fetch(`http://127.0.0.1:${PORT}/readyz`)).ok;
-      } catch {
-        // not up yet
-      }
-      if (!up) await new Promise((r) => setTimeout(r, 100));
-    }
-    if (!up) throw new Error(`vpcdns did not become ready on port ${PORT}`);
+    const dnsPort = await freeDnsPort([2, 3, 4, 5, 6].map(NET.ip));
+    server = await startServer({ dnsPort, args: ['--db', ':memory:', '--config', join(dir, 'config.yaml')], timeoutMs: 30_000 });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -62,12 +53,12 @@ describe('web console in chromium', { skip: HAVE_CHROMIUM ? false : 'chromium no
 
   after(async () => {
     await browser?.close();
-    server?.kill('SIGTERM');
+    await server?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('signs in with the keyboard', async () => {
-    await page.goto(`http://127.0.0.1:${PORT}/console/`);
+    await page.goto(`${server.url}/console/`);
     await page.locator('input[name=token]:focus').waitFor(); // the token field has focus on arrival
     await page.keyboard.type(TOKEN);
     await page.keyboard.press('Enter');
@@ -78,7 +69,7 @@ describe('web console in chromium', { skip: HAVE_CHROMIUM ? false : 'chromium no
 
   it('shows a wrong token as an error next to the field', async () => {
     const other = await browser.newPage();
-    await other.goto(`http://127.0.0.1:${PORT}/console/`);
+    await other.goto(`${server.url}/console/`);
     await other.fill('input[name=token]', 'not-a-valid-token-at-all');
     await other.click('button[type=submit]');
     await other.locator('.field-error').waitFor();
@@ -97,7 +88,7 @@ describe('web console in chromium', { skip: HAVE_CHROMIUM ? false : 'chromium no
 
   it('offers free addresses, binds one, and shows it ACTIVE', async () => {
     const offered = await page.locator('#free-ips option').first().getAttribute('value');
-    assert.match(offered ?? '', /^127\.56\.1\.\d+$/);
+    assert.match(offered ?? '', new RegExp(`^${NET.prefixPattern}\\.\\d+$`));
     await page.fill('input[name=ip]', offered!);
     await page.click('text=Bind address');
     await page.locator('tbody tr', { hasText: offered! }).locator('.status', { hasText: 'ACTIVE' }).waitFor({ timeout: 30_000 });
@@ -136,7 +127,7 @@ describe('web console in chromium', { skip: HAVE_CHROMIUM ? false : 'chromium no
 
   it('stays usable on a narrow screen', async () => {
     await page.setViewportSize({ width: 380, height: 800 });
-    await page.goto(`http://127.0.0.1:${PORT}/console/#/endpoints`);
+    await page.goto(`${server.url}/console/#/endpoints`);
     await page.getByRole('heading', { name: 'Endpoints' }).waitFor();
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 400, `page is ${width}px wide on a 380px screen`);

@@ -94,7 +94,7 @@ describe('--log-level', () => {
 
 describe('--log-pretty', () => {
   it('writes human-readable lines instead of JSON', async () => {
-    const server = await startServer({ apiPort: 18183, dnsPort: 15483, args: ['--db', ':memory:', '--log-pretty'] });
+    const server = await startServer({ args: ['--db', ':memory:', '--log-pretty'] });
     try {
       await fetch(`${server.url}/healthz`);
     } finally {

@@ -12,7 +12,7 @@ describe('vpcdns serve: operator endpoints', () => {
   before(async () => {
     const config = join(dir, 'config.yaml');
     writeFileSync(config, 'projects:\n  - { id: 0123456789abcdef0123456789abcdef, name: ops, tokens: [ "ops-test-token-000001" ] }\n');
-    server = await startServer({ apiPort: 18173, dnsPort: 15473, args: ['--db', ':memory:', '--config', config, '--log-level', 'warn'] });
+    server = await startServer({ args: ['--db', ':memory:', '--config', config, '--log-level', 'warn'] });
   });
   after(async () => {
     assert.equal(await server.stop(), 0);

@@ -8,12 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { udpQuery } from '../dataplane/helpers.ts';
+import { freeDnsPort, loopbackNet } from '../helpers/loopback.ts';
 import { startServer, type RunningServer } from '../helpers/serve-process.ts';
+import { until } from '../helpers/wait.ts';
 
 const TOKEN = 'dns-workers-test-token-01';
 const PROJECT = '0123456789abcdef0123456789abcdef';
 const SUBNET = '6f1c0e2a-0000-4000-8000-0000000000c1';
-const DNS_PORT = 15477;
+const NET = loopbackNet();
 
 /** Pids of the server's child processes (its workers). */
 function childrenOf(pid: number): number[] {
@@ -21,14 +23,6 @@ function childrenOf(pid: number): number[] {
     return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
   } catch {
     return [];
-  }
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -42,6 +36,7 @@ describe('vpcdns serve --dns-workers 2', () => {
   let server: RunningServer;
   let endpointId: string;
   let ip: string;
+  let dnsPort: number;
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${server.url}${path}`, {
       method,
@@ -62,12 +57,13 @@ describe('vpcdns serve --dns-workers 2', () => {
         `  - id: 6f1c0e2a-0000-4000-8000-0000000000c0`,
         `    project_id: ${PROJECT}`,
         '    name: vpc-w',
-        '    cidr: 127.58.0.0/16',
-        `    subnets: [ { id: ${SUBNET}, name: s, cidr: 127.58.1.0/24, gateway_ip: 127.58.1.1 } ]`,
+        `    cidr: ${NET.cidr}`,
+        `    subnets: [ { id: ${SUBNET}, name: s, cidr: ${NET.prefix}.0/25, gateway_ip: ${NET.ip(1)} } ]`,
         '',
       ].join('\n'),
     );
-    server = await startServer({ apiPort: 18177, dnsPort: DNS_PORT, args: ['--db', ':memory:', '--config', config, '--log-level', 'warn', '--dns-workers', '2'] });
+    dnsPort = await freeDnsPort([NET.ip(2), NET.ip(3), NET.ip(4)]);
+    server = await startServer({ dnsPort, args: ['--db', ':memory:', '--config', config, '--log-level', 'warn', '--dns-workers', '2'] });
     const created = await api('POST', '/v2.1/endpoints', {
       name: 'in-w',
       direction: 'inbound',
@@ -76,7 +72,7 @@ describe('vpcdns serve --dns-workers 2', () => {
     });
     assert.equal(created.status, 202);
     endpointId = created.json.endpoint.id;
-    await until('the endpoint to be ACTIVE', async () => (await api('GET', `/v2.1/endpoints/${endpointId}`)).json.endpoint.status === 'ACTIVE');
+    await until('the endpoint to be ACTIVE', async () => (await api('GET', `/v2.1/endpoints/${endpointId}`)).json.endpoint.status === 'ACTIVE', { timeoutMs: 15_000 });
     ip = (await api('GET', `/v2.1/endpoints/${endpointId}/ipaddresses`)).json.ipaddresses[0].ip;
   });
   after(async () => {
@@ -90,7 +86,7 @@ describe('vpcdns serve --dns-workers 2', () => {
 
   it('answers at the endpoint address (REFUSED: no rule, no upstream) and counts it under the endpoint', async () => {
     const before = await (await fetch(`${server.url}/metrics`)).text();
-    for (let i = 0; i < 10; i++) assert.equal((await udpQuery(ip, DNS_PORT, `q${i}.example.org`)).rcode, 'REFUSED');
+    for (let i = 0; i < 10; i++) assert.equal((await udpQuery(ip, dnsPort, `q${i}.example.org`)).rcode, 'REFUSED');
     const after = await (await fetch(`${server.url}/metrics`)).text();
     const labels = `endpoint_id="${endpointId}",rcode="REFUSED"`;
     assert.equal(sample(after, 'vpcdns_dns_endpoint_answers_total', labels) - sample(before, 'vpcdns_dns_endpoint_answers_total', labels), 10);
@@ -105,12 +101,12 @@ describe('vpcdns serve --dns-workers 2', () => {
       const res = await fetch(`${server.url}/readyz`);
       const body = (await res.json()) as any;
       return res.status === 503 && /of 2 DNS workers running/.test(body.checks.listeners);
-    });
-    await until('/readyz to be ready again', async () => (await fetch(`${server.url}/readyz`)).status === 200);
+    }, { timeoutMs: 15_000 });
+    await until('/readyz to be ready again', async () => (await fetch(`${server.url}/readyz`)).status === 200, { timeoutMs: 15_000 });
     const workers = childrenOf(server.child.pid!);
     assert.equal(workers.length, 2);
     assert.ok(!workers.includes(victim));
-    assert.equal((await udpQuery(ip, DNS_PORT, 'again.example.org')).rcode, 'REFUSED');
+    assert.equal((await udpQuery(ip, dnsPort, 'again.example.org')).rcode, 'REFUSED');
   });
 
   it('stops its workers on SIGTERM', async () => {
