@@ -4,19 +4,15 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ClusterDataPlane, workerExecArgv } from '../../src/dataplane/cluster.ts';
+import { freeDnsPort, loopbackNet } from '../helpers/loopback.ts';
+import { until } from '../helpers/wait.ts';
 import { FakeUpstream, UDP_IOS, addresses, buildQuery, decode, tcpExchange, udpExchange, udpQuery } from './helpers.ts';
 
-const PORT = 15331;
-const IP = '127.0.57.1';
-const SOURCE = '127.0.57.50';
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const NET = loopbackNet();
+const IP = NET.ip(1);
+const SECOND = NET.ip(2);
+const SOURCE = NET.ip(50);
+const PORT = await freeDnsPort([IP, SECOND]);
 
 function tcpRefused(ip: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -35,7 +31,7 @@ for (const { io, skip } of UDP_IOS) describe(`ClusterDataPlane (2 worker process
   let dp: ClusterDataPlane;
 
   before(async () => {
-    upstream = await FakeUpstream.start('127.0.57.100');
+    upstream = await FakeUpstream.start(NET.ip(100));
     dp = await ClusterDataPlane.start({ workers: 2, init: { options: { port: PORT, queryTimeoutMs: 300, udpIo: io }, logLevel: 'silent' } });
     await dp.setVpcs([
       {
@@ -92,12 +88,12 @@ for (const { io, skip } of UDP_IOS) describe(`ClusterDataPlane (2 worker process
   });
 
   it('rejects an address the host lacks and leaves it bound in no worker', async () => {
-    await assert.rejects(dp.bindListener('192.0.2.77', 'vpc-1', 'ep-x'), /cannot bind 192\.0\.2\.77:15331\/udp: EADDRNOTAVAIL/);
+    await assert.rejects(dp.bindListener('192.0.2.77', 'vpc-1', 'ep-x'), new RegExp(`cannot bind 192\\.0\\.2\\.77:${PORT}/udp: EADDRNOTAVAIL`));
     assert.deepEqual(dp.boundAddresses(), [IP]);
   });
 
   it('unbinds in every worker, and the address can be bound again', async () => {
-    const second = '127.0.57.2';
+    const second = SECOND;
     await dp.bindListener(second, 'vpc-1', 'ep-in');
     assert.equal((await udpQuery(second, PORT, 'x.example.org')).rcode, 'NOERROR');
     await dp.unbindListener(second);
@@ -125,9 +121,9 @@ for (const { io, skip } of UDP_IOS) describe(`ClusterDataPlane (2 worker process
 
   it('refuses a bind while no worker runs, and serves the wanted listeners again once they are back', async () => {
     for (const pid of dp.workerPids()) process.kill(pid, 'SIGKILL');
-    await until('both workers to be gone', () => dp.workerCount === 0, 5000);
-    await assert.rejects(dp.bindListener('127.0.57.3', 'vpc-1', 'ep-in'), /cannot bind 127\.0\.57\.3:15331: no DNS worker is running/);
-    await until('two workers again', () => dp.workerCount === 2, 20_000);
+    await until('both workers to be gone', () => dp.workerCount === 0, { timeoutMs: 5000 });
+    await assert.rejects(dp.bindListener(NET.ip(3), 'vpc-1', 'ep-in'), new RegExp(`cannot bind ${NET.prefixPattern}\\.3:${PORT}: no DNS worker is running`));
+    await until('two workers again', () => dp.workerCount === 2, { timeoutMs: 20_000 });
     assert.deepEqual(dp.boundAddresses(), [IP]);
     assert.equal((await udpQuery(IP, PORT, 'back.example.org')).rcode, 'NOERROR');
   });

@@ -4,10 +4,18 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { DataPlane } from '../../src/dataplane/data-plane.ts';
+import { freeDnsPort, loopbackNet } from '../helpers/loopback.ts';
+import { until } from '../helpers/wait.ts';
 import { FakeUpstream, addresses, buildQuery, decode, tcpExchange, udpExchange, udpQuery, UDP_IOS } from './helpers.ts';
 
-const PORT = 15301;
-const IP = '127.0.53.1';
+const NET = loopbackNet();
+const IP = NET.ip(1);
+const SQUATTED_UDP = NET.ip(2);
+const SQUATTED_TCP = NET.ip(3);
+const DRAINED = NET.ip(4);
+const PORT = await freeDnsPort([IP, SQUATTED_UDP, SQUATTED_TCP, DRAINED]);
+/** The message of a bind failure, as a RegExp. */
+const bindError = (ip: string, rest: string) => new RegExp(`cannot bind ${ip.replaceAll('.', '\\.')}:${PORT}/${rest}`);
 
 function canBindUdp(ip: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -30,7 +38,7 @@ for (const { io, skip } of UDP_IOS) describe(`DataPlane listeners (${io} UDP soc
   let dp: DataPlane;
 
   before(async () => {
-    upstream = await FakeUpstream.start('127.0.53.100');
+    upstream = await FakeUpstream.start(NET.ip(100));
     dp = new DataPlane({ port: PORT, queryTimeoutMs: 300, udpIo: io });
     dp.setVpcs([{ vpcId: 'vpc-1', rules: [], upstreams: [upstream.target] }]);
     await dp.bindListener(IP, 'vpc-1');
@@ -85,10 +93,10 @@ for (const { io, skip } of UDP_IOS) describe(`DataPlane listeners (${io} UDP soc
 
   it('rejects when the UDP port is taken', async () => {
     const squatter = dgram.createSocket('udp4');
-    await new Promise<void>((resolve) => squatter.bind({ address: '127.0.53.2', port: PORT }, () => resolve()));
+    await new Promise<void>((resolve) => squatter.bind({ address: SQUATTED_UDP, port: PORT }, () => resolve()));
     try {
-      await assert.rejects(dp.bindListener('127.0.53.2', 'vpc-1'), /cannot bind 127\.0\.53\.2:15301\/udp: EADDRINUSE \(port in use\)/);
-      assert.ok(await canListenTcp('127.0.53.2', PORT), 'TCP must stay unbound');
+      await assert.rejects(dp.bindListener(SQUATTED_UDP, 'vpc-1'), bindError(SQUATTED_UDP, 'udp: EADDRINUSE \\(port in use\\)'));
+      assert.ok(await canListenTcp(SQUATTED_UDP, PORT), 'TCP must stay unbound');
     } finally {
       squatter.close();
     }
@@ -96,10 +104,10 @@ for (const { io, skip } of UDP_IOS) describe(`DataPlane listeners (${io} UDP soc
 
   it('rejects when the TCP port is taken and releases the UDP socket', async () => {
     const squatter = net.createServer();
-    await new Promise<void>((resolve) => squatter.listen({ host: '127.0.53.3', port: PORT }, () => resolve()));
+    await new Promise<void>((resolve) => squatter.listen({ host: SQUATTED_TCP, port: PORT }, () => resolve()));
     try {
-      await assert.rejects(dp.bindListener('127.0.53.3', 'vpc-1'), /cannot bind 127\.0\.53\.3:15301\/tcp: EADDRINUSE \(port in use\)/);
-      assert.ok(await canBindUdp('127.0.53.3', PORT), 'UDP must have been released');
+      await assert.rejects(dp.bindListener(SQUATTED_TCP, 'vpc-1'), bindError(SQUATTED_TCP, 'tcp: EADDRINUSE \\(port in use\\)'));
+      assert.ok(await canBindUdp(SQUATTED_TCP, PORT), 'UDP must have been released');
       assert.equal(dp.stats().listeners, 1);
     } finally {
       squatter.close();
@@ -111,34 +119,34 @@ for (const { io, skip } of UDP_IOS) describe(`DataPlane listeners (${io} UDP soc
   });
 
   it('unbinds both sockets, answering a query that was in flight', async () => {
-    await dp.bindListener('127.0.53.4', 'vpc-1');
+    await dp.bindListener(DRAINED, 'vpc-1');
     upstream.delayMs = 100;
-    const pending = udpExchange('127.0.53.4', PORT, buildQuery('inflight.example.org'));
-    await new Promise((resolve) => setTimeout(resolve, 20)); // let the query reach the upstream
-    await dp.unbindListener('127.0.53.4');
+    const pending = udpExchange(DRAINED, PORT, buildQuery('inflight.example.org'));
+    await until('the query to reach the upstream', () => upstream.received.some((q) => q.packet.questions?.[0]?.name === 'inflight.example.org'));
+    await dp.unbindListener(DRAINED);
     upstream.delayMs = 0;
     const reply = await pending;
     assert.ok(reply, 'the in-flight query must be answered');
     assert.deepEqual(addresses(decode(reply)), ['192.0.2.10']);
-    assert.ok(await canBindUdp('127.0.53.4', PORT));
-    assert.ok(await canListenTcp('127.0.53.4', PORT));
+    assert.ok(await canBindUdp(DRAINED, PORT));
+    assert.ok(await canListenTcp(DRAINED, PORT));
   });
 
   it('lets an address be bound again after unbinding it', async () => {
-    await dp.bindListener('127.0.53.4', 'vpc-1');
-    assert.equal((await udpQuery('127.0.53.4', PORT, 'again.example.org')).rcode, 'NOERROR');
-    await dp.unbindListener('127.0.53.4');
+    await dp.bindListener(DRAINED, 'vpc-1');
+    assert.equal((await udpQuery(DRAINED, PORT, 'again.example.org')).rcode, 'NOERROR');
+    await dp.unbindListener(DRAINED);
   });
 
   it('unbinding an address that is not bound is a no-op', async () => {
-    await dp.unbindListener('127.0.53.99');
+    await dp.unbindListener(NET.ip(99));
   });
 });
 
 describe('DataPlane.probeSource', () => {
   it('accepts an address of this host', async () => {
     const dp = new DataPlane({ port: PORT });
-    await dp.probeSource('127.0.53.7');
+    await dp.probeSource(NET.ip(7));
     await dp.close();
   });
 

@@ -7,6 +7,8 @@ import { createSystem, type System } from '../../src/system.ts';
 import { FakeUpstream, udpQuery } from '../dataplane/helpers.ts';
 import { TEST_SCRYPT, TEST_SECRETS } from '../helpers/auth-clients.ts';
 import { createEndpoint, makeHarness, openTestStore, testConfig, type Harness } from '../helpers/harness.ts';
+import { freeDnsPort, loopbackNet } from '../helpers/loopback.ts';
+import { until } from '../helpers/wait.ts';
 
 /** The value of one sample (name and exact label set), 0 when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -90,15 +92,17 @@ describe('GET /metrics', () => {
 });
 
 describe('GET /metrics with a data plane', () => {
-  const PORT = 15381;
-  const LISTENER = '127.0.53.81';
+  const NET = loopbackNet();
+  const LISTENER = NET.ip(81);
+  let PORT: number;
   let up: FakeUpstream;
   let dp: DataPlane;
   let sys: System;
   before(async () => {
-    up = await FakeUpstream.start('127.0.53.181');
+    up = await FakeUpstream.start(NET.ip(181));
+    PORT = await freeDnsPort([LISTENER]);
     dp = new DataPlane({ port: PORT, queryTimeoutMs: 300, portRotationMs: 50 });
-    dp.setVpcs([{ vpcId: 'vpc-1', rules: [{ id: 'rule-1', domain: 'corp.example', targets: [up.target], sourceIps: ['127.0.53.82'], endpointId: 'ep-out-1' }], upstreams: [up.target] }]);
+    dp.setVpcs([{ vpcId: 'vpc-1', rules: [{ id: 'rule-1', domain: 'corp.example', targets: [up.target], sourceIps: [NET.ip(82)], endpointId: 'ep-out-1' }], upstreams: [up.target] }]);
     await dp.bindListener(LISTENER, 'vpc-1', 'ep-in-1');
     sys = await createSystem({
       store: await openTestStore('sqlite'),
@@ -151,13 +155,14 @@ describe('GET /metrics with a data plane', () => {
   it('counts upstream port rotations, and exports their failures', async () => {
     const before = await scrape(sys.app);
     assert.equal((await udpQuery(LISTENER, PORT, 'r1.corp.example')).rcode, 'NOERROR');
-    await new Promise((resolve) => setTimeout(resolve, 80)); // past the 50 ms period
+    // A sleep on purpose: the rotation period is real (monotonic) time, which a test cannot advance; 80 ms > 50 ms.
+    await new Promise((resolve) => setTimeout(resolve, 80));
     assert.equal((await udpQuery(LISTENER, PORT, 'r2.corp.example')).rcode, 'NOERROR'); // starts a rotation
     let after = await scrape(sys.app);
-    for (let i = 0; i < 100 && sample(after, 'vpcdns_dns_upstream_port_rotations_total') === sample(before, 'vpcdns_dns_upstream_port_rotations_total'); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
+    await until('a rotation to be counted', async () => {
       after = await scrape(sys.app);
-    }
+      return sample(after, 'vpcdns_dns_upstream_port_rotations_total') > sample(before, 'vpcdns_dns_upstream_port_rotations_total');
+    });
     assert.ok(sample(after, 'vpcdns_dns_upstream_port_rotations_total') > sample(before, 'vpcdns_dns_upstream_port_rotations_total'));
     assert.equal(sample(after, 'vpcdns_dns_upstream_port_rotation_failures_total'), 0);
     assert.match(after, /^# TYPE vpcdns_dns_upstream_port_rotation_failures_total counter$/m);

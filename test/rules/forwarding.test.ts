@@ -12,8 +12,10 @@ import { dataPlaneProvisioner } from '../../src/reconciler/dataplane-provisioner
 import { openStore } from '../../src/store/open.ts';
 import { createSystem, type System } from '../../src/system.ts';
 import { FakeUpstream, addresses, udpQuery } from '../dataplane/helpers.ts';
+import { freeDnsPort, loopbackNet } from '../helpers/loopback.ts';
+import { until } from '../helpers/wait.ts';
 
-const DNS_PORT = 15553;
+const NET = loopbackNet();
 const TOKEN = 'forwarding-test-token-0001';
 const PROJECT = 'cccccccccccccccccccccccccccccccc';
 const VPC = '6f1c0e2a-0000-4000-8000-0000000000f0';
@@ -28,6 +30,7 @@ describe('rules in the data plane (control plane + real sockets)', () => {
   let inboundId: string;
   let outboundIps: string[];
   let ruleId: string;
+  let DNS_PORT: number;
   const req = async (method: string, url: string, body?: unknown) => {
     const res = await sys.app.inject({ method: method as 'GET', url, headers: { 'x-auth-token': TOKEN, 'content-type': 'application/json' }, ...(body ? { payload: JSON.stringify(body) } : {}) });
     return { status: res.statusCode, body: res.body ? res.json() : undefined };
@@ -40,7 +43,8 @@ describe('rules in the data plane (control plane + real sockets)', () => {
 
   before(async () => {
     logDir = mkdtempSync(join(tmpdir(), 'vpcdns-qlog-'));
-    upstream = await FakeUpstream.start('127.0.55.99', '192.0.2.77');
+    upstream = await FakeUpstream.start(NET.ip(199), '192.0.2.77');
+    DNS_PORT = await freeDnsPort([2, 3, 4, 5, 6].map(NET.ip));
     dp = new DataPlane({ port: DNS_PORT, queryTimeoutMs: 300 });
     sys = await createSystem({
       store: await openStore(':memory:'),
@@ -50,7 +54,7 @@ describe('rules in the data plane (control plane + real sockets)', () => {
         bodyLimit: 65536,
         sweepIntervalMs: 60_000,
         projects: [{ id: PROJECT, name: 'fwd', tokens: [TOKEN] }],
-        vpcs: [{ id: VPC, project_id: PROJECT, name: 'vpc-fwd', cidr: '127.55.0.0/16', subnets: [{ id: SUBNET, name: 's', cidr: '127.55.1.0/24', gateway_ip: '127.55.1.1' }] }],
+        vpcs: [{ id: VPC, project_id: PROJECT, name: 'vpc-fwd', cidr: `${NET.prefix}.0/25`, subnets: [{ id: SUBNET, name: 's', cidr: `${NET.prefix}.0/26`, gateway_ip: NET.ip(1) }] }],
       },
       log: pino({ level: 'silent' }),
       provisioner: dataPlaneProvisioner(dp),
@@ -99,7 +103,7 @@ describe('rules in the data plane (control plane + real sockets)', () => {
   });
 
   it('follows a target update without a restart', async () => {
-    const second = await FakeUpstream.start('127.0.55.98', '192.0.2.88');
+    const second = await FakeUpstream.start(NET.ip(198), '192.0.2.88');
     try {
       assert.equal((await req('PUT', `/v2.1/resolverrules/${ruleId}`, { ipaddresses: [{ ip: second.ip, port: second.port }] })).status, 202);
       await settle();
@@ -116,14 +120,14 @@ describe('rules in the data plane (control plane + real sockets)', () => {
     await udpQuery(inboundIp, DNS_PORT, 'logged.corp.example');
     const file = join(logDir, 'grp-1', 'topic-1.jsonl');
     let lines: any[] = [];
-    for (let i = 0; i < 50 && lines.length === 0; i++) {
-      await new Promise((r) => setTimeout(r, 10));
+    await until(`a line in ${file}`, () => {
       try {
         lines = readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
       } catch {
         lines = [];
       }
-    }
+      return lines.length > 0;
+    }, { everyMs: 10 });
     const line = lines.find((l) => String(l.qname ?? l.name).toLowerCase().startsWith('logged.corp.example'));
     assert.ok(line, `no line for the query in ${JSON.stringify(lines)}`);
     assert.equal(line.vpc_id, VPC);
