@@ -24,7 +24,7 @@ for (const db of DATABASES) {
       assert.ok(used.has((10 << 24) + (1 << 8) + 222 + 0));
     });
 
-    it('50 concurrent allocations in one subnet get 50 distinct addresses', async () => {
+    it('20 concurrent allocations in one subnet (4 for each of 5 endpoints) get 20 distinct addresses', async () => {
       const eps = [];
       for (let i = 0; i < 5; i++) eps.push(await createEndpoint(h, { name: `alloc-${i}` }));
       const before = (await h.sys.store.addresses.usedInSubnet(h.subnetId)).size;
@@ -62,7 +62,7 @@ for (const db of DATABASES) {
       assert.ok(!ips.includes(taken));
     });
 
-    it('concurrent binds beyond six addresses: the endpoint ends with exactly six', async () => {
+    it('10 concurrent binds to an endpoint of two addresses: 4 succeed, it ends with exactly six', async () => {
       const ep = await createEndpoint(h, { name: 'cap-race' });
       const results = await Promise.all(Array.from({ length: 10 }, () => h.req('POST', `/v2.1/endpoints/${ep.id}/ipaddresses`, { ipaddress: { subnet_id: h.subnetId } })));
       assert.equal(results.filter((r) => r.status === 202).length, 4);
@@ -71,7 +71,7 @@ for (const db of DATABASES) {
       assert.equal(shown.body.endpoint.ipaddress_count, 6);
     });
 
-    it('concurrent unbinds cannot take an endpoint below two addresses', async () => {
+    it('5 concurrent unbinds cannot take an endpoint below two addresses: 3 succeed', async () => {
       const ep = await createEndpoint(h, { name: 'floor-race', ipaddresses: Array.from({ length: 5 }, () => ({ subnet_id: h.subnetId })) });
       const ips = (await h.req('GET', `/v2.1/endpoints/${ep.id}/ipaddresses`)).body.ipaddresses;
       const results = await Promise.all(ips.map((a: any) => h.req('DELETE', `/v2.1/endpoints/${ep.id}/ipaddresses/${a.id}`)));
@@ -89,7 +89,7 @@ for (const db of DATABASES) {
       assert.equal(listed.body.metadata.total_count, 1);
     });
 
-    it('concurrent creates cannot exceed the quota', async () => {
+    it('10 concurrent creates against a quota of 3: exactly 3 succeed', async () => {
       const q = await makeHarness(db, { quotas: { inboundEndpoints: 3, outboundEndpoints: 3 } });
       try {
         const results = await Promise.all(

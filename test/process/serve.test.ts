@@ -27,7 +27,7 @@ describe('vpcdns serve (the real process)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vpcdns-serve-'));
   let upstream: FakeUpstream;
   before(async () => {
-    upstream = await FakeUpstream.start(NET.ip(53));
+    upstream = await FakeUpstream.start(NET.ip(253));
   });
   after(async () => {
     await upstream.close();
