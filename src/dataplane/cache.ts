@@ -1,22 +1,6 @@
 // A bounded LRU packet cache: wire replies keyed per VPC and question, TTLs decremented on the way out.
-//
-// Laid out for the garbage collector. A caching forwarder stores every reply it forwards, so under a
-// stream of distinct names every query adds an entry that lives long enough to be copied by V8's young
-// generation collector and promoted; and a JavaScript Map that loses and gains an entry per query
-// rebuilds its whole table every few hundred (or, for a small cache, every few dozen) inserts. With a key
-// string, an object, a Buffer and an array per entry, that cost more than the rest of a forwarded query.
-// Here an entry owns no object at all. It is a slot number, found through an open-addressing hash table
-// (linear probing, backward-shift deletion) of 30-bit question hashes; the LRU order is a doubly linked
-// list through the slots; its name, reply bytes and TTL offsets live in a fixed-size slot of a slab (an
-// entry larger than a slot keeps a Buffer of its own). The hash is keyed with a random seed, and a hit is
-// confirmed by comparing the whole question, so a collision is a miss (the newer entry replaces the
-// older), never a wrong answer.
-//
-// Laid out for the processor's caches too. Under a stream of new names every forwarded reply evicts the
-// least recently used entry, and by then the memory of both is cold (the kernel, the other processes and
-// a few hundred other queries have run since). So each slot's fields sit together in one 64-byte record
-// (one or two cache lines, rather than one line per field array), and the hash table keeps each slot's
-// hash next to it, so that probing and backward-shift deletion read only the table.
+// No object per entry (slots in typed arrays and slabs), for the garbage collector and the processor's
+// caches; a hash collision is a miss, never a wrong answer: docs/dataplane.md, "Cache".
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../domain/clock.ts';
 import type { CacheVerdict } from './reply-scan.ts';

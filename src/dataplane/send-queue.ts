@@ -1,12 +1,6 @@
-// Outgoing UDP datagrams, sent in bursts: queued while the event loop handles the datagrams that
-// arrived together, and sent back to back once it has (setImmediate runs after the poll phase).
-//
-// Why: on loopback, and on virtual machines in general, most of what a send costs the sender is waking
-// the receiver (an inter-processor interrupt), not copying the bytes. A receiver woken by the first
-// datagram of a burst finds the rest already queued, so a burst pays for one wake-up instead of one per
-// datagram. Measured with a minimal Node forwarder on the 2-core bench machine: 14 -> 10.5 us of CPU
-// per forwarded query (docs/dataplane.md, "Sending in bursts"). The delay is bounded by one turn of the
-// event loop: the datagrams that arrived in one poll (at most 32 per socket in libuv) and their answers.
+// Outgoing UDP datagrams, sent back to back once the event loop has handled the ones that arrived together
+// (setImmediate runs after the poll phase). Why: a burst wakes its receiver once, not once per datagram
+// (docs/dataplane.md, "Sending in bursts").
 import type { SendCallback } from './datagram.ts';
 
 /**

@@ -128,14 +128,9 @@ export class UpstreamSocket {
 }
 
 /**
- * The sockets of one source address: one active socket, which every query from the source leaves
- * through, replaced by a fresh one (a new random port) every portRotationMs; the sockets it replaced
- * stay open, still matching replies, until their last exchange has ended.
- *
- * Why one active socket rather than several used at random: every socket a burst of replies lands on
- * costs the event loop a readiness event and a read that finds nothing more (measured: 4 sockets per
- * source cost 8% more CPU per forwarded query than 1). Why rotate: a port that never changes can be
- * learnt by an off-path attacker over time; rotation limits what guessing one is worth (RFC 5452 9.2).
+ * The sockets of one source address: one active socket, replaced by a fresh one (a new random port) every
+ * portRotationMs; the replaced ones stay open, still matching replies, until their last exchange has ended.
+ * Why one, and why rotate (RFC 5452 9.2): docs/dataplane.md, "How a query flows".
  */
 class Source {
   readonly ok = true;
