@@ -5,9 +5,8 @@ import { adminCommand } from './cli/admin.ts';
 import { clientCommands, usageExitCodes } from './cli/client-commands.ts';
 import { loadConfig, type CliSettings, type Config } from './config.ts';
 import { ClusterDataPlane } from './dataplane/cluster.ts';
+import type { DnsDataPlane } from './dataplane/contract.ts';
 import { DataPlane } from './dataplane/data-plane.ts';
-import { dataPlaneProvisioner } from './reconciler/dataplane-provisioner.ts';
-import { controlPlaneOnlyProvisioner } from './reconciler/provisioner.ts';
 import { makeLogger } from './logging.ts';
 import { DEMO } from './services/bootstrap.ts';
 import { loadSecretKey } from './services/secret-key.ts';
@@ -33,7 +32,7 @@ export async function serve(cli: CliSettings): Promise<System> {
     config,
     log,
     httpLog: true,
-    metrics: { process: true, ...(dataPlane ? { dataPlane: () => dataPlane.stats() } : {}) },
+    metrics: { process: true },
     readiness: {
       listeners: async () => {
         if (serving !== 'serving') throw new Error(serving);
@@ -41,8 +40,7 @@ export async function serve(cli: CliSettings): Promise<System> {
       },
     },
     secrets: secretKey.box,
-    provisioner: dataPlane ? dataPlaneProvisioner(dataPlane) : controlPlaneOnlyProvisioner,
-    ...(dataPlane ? { routing: { target: dataPlane, settings: { upstreams: config.dns.upstreams, vpcs: config.vpcs, queryLogDir: config.queryLogDir } } } : {}),
+    ...(dataPlane ? { dataPlane, routing: { upstreams: config.dns.upstreams, vpcs: config.vpcs, queryLogDir: config.queryLogDir } } : {}),
   });
   await sys.refreshRouting();
   if (dataPlane) await bindVpcResolvers(dataPlane, config, log);
@@ -121,8 +119,6 @@ async function bindVpcResolvers(dataPlane: DnsDataPlane, config: Config, log: Lo
 }
 
 /** The DNS data plane: in this process, or spread over worker processes (dns.workers > 1). */
-type DnsDataPlane = DataPlane | ClusterDataPlane;
-
 async function startDataPlane(config: Config, log: Logger): Promise<DnsDataPlane> {
   const d = config.dns;
   const options = {

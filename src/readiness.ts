@@ -1,21 +1,15 @@
 // Readiness of the DNS side, for /readyz: what the database says is ACTIVE is what the data plane serves.
+import type { DnsDataPlane } from './dataplane/contract.ts';
 import { canonicalIp } from './dataplane/route-table.ts';
 import type { Store } from './store/types.ts';
-
-/** What the check needs from a data plane (in-process or over workers). */
-export interface ListenerState {
-  boundAddresses(): string[];
-  /** Why it cannot serve everything (e.g. a worker restarting); null when it can. */
-  unavailable?(): string | null;
-}
 
 /**
  * Readiness of the DNS side: every ACTIVE inbound address has its listener (in every worker), and every
  * worker is running. An address that turns ACTIVE is bound first, and is unbound only after it left
  * ACTIVE, so a missing listener is a real fault (a worker restarting, a socket lost).
  */
-export async function checkListeners(dataPlane: ListenerState, store: Store): Promise<void> {
-  const down = dataPlane.unavailable?.() ?? null;
+export async function checkListeners(dataPlane: DnsDataPlane, store: Store): Promise<void> {
+  const down = dataPlane.unavailable();
   if (down !== null) throw new Error(down);
   const activeInbound = async () => (await store.addresses.listActive()).filter((a) => a.direction === 'inbound').map((a) => canonicalIp(a.ip));
   const bound = new Set(dataPlane.boundAddresses());
@@ -31,4 +25,3 @@ export async function checkListeners(dataPlane: ListenerState, store: Store): Pr
     throw new Error(`ACTIVE inbound addresses without a listener: ${shown}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
   }
 }
-

@@ -1,4 +1,6 @@
 // Assembles a running vpcdns from its parts (store, services, reconciler, data plane, API); main and tests use it.
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './api/app.ts';
@@ -7,7 +9,7 @@ import { FailureLockout } from './auth/lockout.ts';
 import type { ScryptParams } from './auth/password.ts';
 import { TokenBucketRateLimiter } from './auth/rate-limit.ts';
 import { SecretBox } from './auth/secret-box.ts';
-import { DEFAULT_AUTH, type AuthSettings, type Config } from './config.ts';
+import { DEFAULT_AUTH, parseUpstream, type AuthSettings, type Config, type VpcConfig } from './config.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
 import { controlPlaneOnlyProvisioner, type Provisioner } from './reconciler/provisioner.ts';
 import { Reconciler, type ProgressMode } from './reconciler/reconciler.ts';
@@ -19,14 +21,14 @@ import { CredentialService } from './services/credential-service.ts';
 import { IdentityService } from './services/identity-service.ts';
 import { NetworkService } from './services/network-service.ts';
 import type { Store } from './store/types.ts';
-import type { VpcContext } from './dataplane/types.ts';
+import type { DnsDataPlane } from './dataplane/contract.ts';
+import { dataPlaneProvisioner } from './reconciler/dataplane-provisioner.ts';
 import { buildVpcContexts, coalesce, type RoutingSettings } from './reconciler/route-sync.ts';
 import { QueryLogService } from './services/query-log-service.ts';
 import { RuleService } from './services/rule-service.ts';
 import { MetricsRegistry } from './api/metrics-registry.ts';
 import { PACKAGE_VERSION } from './api/plugins/openapi.ts';
 import type { ReadinessChecks } from './api/routes/health.ts';
-import type { DataPlaneStats } from './dataplane/stats.ts';
 import { queueDepth } from './reconciler/queue-depth.ts';
 
 export interface SystemOptions {
@@ -39,6 +41,7 @@ export interface SystemOptions {
   config: Pick<Config, 'region' | 'quotas' | 'bodyLimit' | 'sweepIntervalMs' | 'projects' | 'vpcs'> & { auth?: Partial<AuthSettings> };
   log: Logger;
   clock?: Clock;
+  /** How the reconciler makes addresses real; default: the data plane's listeners, else accepted as recorded. */
   provisioner?: Provisioner;
   mode?: ProgressMode;
   /** Log HTTP requests through `log` (off in tests). */
@@ -48,17 +51,37 @@ export interface SystemOptions {
   secrets?: SecretBox;
   /** Cost of password hashes created here (tests use a cheap one). */
   scrypt?: ScryptParams;
-  /** Where routing goes when what is ACTIVE changes (the data plane); none: routing is not served. */
-  routing?: { target: RoutingTarget; settings: RoutingSettings };
-  /** What /metrics adds to the API and reconciler figures: the data plane's counters, process figures (main turns them on). */
-  metrics?: { dataPlane?: () => DataPlaneStats | Promise<DataPlaneStats>; process?: boolean };
+  /**
+   * The DNS data plane this node serves (none: API only): the reconciler binds addresses in it, routing
+   * built from ACTIVE rows goes to it (with `routing`), and /metrics reads its counters.
+   */
+  dataPlane?: DnsDataPlane;
+  /** The deployment's routing settings; without them (or a data plane) routing is not pushed. */
+  routing?: RoutingConfig;
+  /** Process figures in /metrics (main turns them on, tests leave them off). */
+  metrics?: { process?: boolean };
   /** Readiness checks beyond the database and the reconciler (main: listeners bound). */
   readiness?: ReadinessChecks;
 }
 
-export interface RoutingTarget {
-  /** May resolve later (worker processes); the refresh waits for it. */
-  setVpcs(vpcs: readonly VpcContext[]): void | Promise<void>;
+/** Routing as configured: dns.upstreams, vpcs[].upstreams and query_log.dir (<dir>/<group>/<topic>.jsonl). */
+export interface RoutingConfig {
+  upstreams: readonly string[];
+  vpcs: readonly Pick<VpcConfig, 'id' | 'upstreams'>[];
+  queryLogDir: string;
+}
+
+/** What route-sync is handed: parsed upstreams, and query-log files whose folder is made when routing names it. */
+function routingSettings(c: RoutingConfig): RoutingSettings {
+  return {
+    upstreams: c.upstreams.map(parseUpstream),
+    vpcUpstreams: new Map(c.vpcs.flatMap((v) => (v.upstreams === undefined ? [] : [[v.id, v.upstreams.map(parseUpstream)] as const]))),
+    queryLogFile(group, topic) {
+      const dir = resolve(c.queryLogDir, group);
+      mkdirSync(dir, { recursive: true, mode: 0o750 });
+      return join(dir, `${topic}.jsonl`);
+    },
+  };
 }
 
 export interface System {
@@ -82,23 +105,24 @@ export interface System {
 
 export async function createSystem(o: SystemOptions): Promise<System> {
   const clock = o.clock ?? systemClock;
-  const routing = o.routing;
+  const { dataPlane, routing } = o;
   const refreshRouting = coalesce(
     async () => {
-      if (routing) await routing.target.setVpcs(await buildVpcContexts(o.store, routing.settings));
+      // Settings are derived on each refresh, so that a bad upstream fails the refresh (logged), not the start.
+      if (dataPlane && routing) await dataPlane.setVpcs(await buildVpcContexts(o.store, routingSettings(routing)));
     },
     (e) => o.log.error({ err: e }, 'routing refresh failed'),
   );
   const metrics: MetricsRegistry = new MetricsRegistry({
     version: PACKAGE_VERSION,
     process: o.metrics?.process,
-    dataPlane: o.metrics?.dataPlane,
+    dataPlane,
     reconciler: { stats: () => reconciler.stats, running: () => reconciler.isRunning(), pending: () => queueDepth(o.store) },
   });
   const reconciler = new Reconciler({
     onTransition: (kind, to, waitedMs) => metrics.observeTransition(kind, to, waitedMs),
     store: o.reconcilerStore ?? o.store,
-    provisioner: o.provisioner ?? controlPlaneOnlyProvisioner,
+    provisioner: o.provisioner ?? (dataPlane ? dataPlaneProvisioner(dataPlane) : controlPlaneOnlyProvisioner),
     clock,
     log: o.log.child({ component: 'reconciler' }),
     mode: o.mode ?? 'auto',

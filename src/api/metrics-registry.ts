@@ -1,20 +1,26 @@
 // The Prometheus metrics of one vpcdns: API requests, reconciler and data-plane figures, read from their sources at scrape time.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { LATENCY_BOUNDS, emptyStats, type DataPlaneStats, type LatencyHistogram } from '../dataplane/stats.ts';
-import type { ReconcilerStats } from '../reconciler/reconciler.ts';
+import { LATENCY_BOUNDS, emptyStats, type DataPlaneStats, type DnsDataPlane, type LatencyHistogram } from '../dataplane/contract.ts';
 
 /** Rows waiting in a PENDING_* status, by kind (address, endpoint, rule, association). */
 export type PendingCounts = Record<string, number>;
 
+/** The reconciler's own counters, read at scrape time. */
+export interface ReconcilerFigures {
+  readonly passes: number;
+  readonly transitions: number;
+  readonly lastPassMs: number;
+}
+
 export interface MetricsSources {
   reconciler?: {
-    stats: () => ReconcilerStats;
+    stats: () => ReconcilerFigures;
     running: () => boolean;
     /** Counted in the database at scrape time. */
     pending?: () => Promise<PendingCounts>;
   };
-  /** The data plane's counters (absent on an API-only node; a promise when gathered from worker processes). */
-  dataPlane?: () => DataPlaneStats | Promise<DataPlaneStats>;
+  /** The data plane whose counters are exposed (absent on an API-only node). */
+  dataPlane?: Pick<DnsDataPlane, 'stats'>;
   /** Process and Node.js figures (CPU, memory, event loop); the server turns them on, tests leave them off. */
   process?: boolean;
   version?: string;
@@ -93,7 +99,7 @@ export class MetricsRegistry {
   /** The exposition text, with every source read now. */
   async render(): Promise<string> {
     const dp = this.sources.dataPlane;
-    this.dataPlaneSnapshot = dp ? await dp() : null;
+    this.dataPlaneSnapshot = dp ? await dp.stats() : null;
     return this.registry.metrics();
   }
 

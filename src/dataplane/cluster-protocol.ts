@@ -1,7 +1,6 @@
 // The messages between the primary process and its data-plane workers (node:cluster IPC, JSON-serialised).
 import type { DataPlaneOptions } from './data-plane.ts';
-import type { DataPlaneStats } from './stats.ts';
-import type { VpcContext } from './types.ts';
+import type { DataPlaneStats, VpcContext } from './contract.ts';
 
 /** What a worker needs to build its DataPlane: the plain settings, the shared instance id, and how to log. */
 export interface WorkerInit {

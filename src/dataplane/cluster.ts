@@ -1,4 +1,4 @@
-// The data plane spread over worker processes (node:cluster), driven like a DataPlane by the control plane.
+// The data plane spread over worker processes (node:cluster): contract.ts's DnsDataPlane, like DataPlane.
 //
 // UDP: with native sockets (the default) each worker binds a listener socket of its own in the address's
 // SO_REUSEPORT group, and the kernel hashes each client flow to one of them; with node:dgram sockets (Node
@@ -16,9 +16,8 @@ import type { FromWorker, WorkerCall, WorkerInit } from './cluster-protocol.ts';
 import { probeSourceAddress } from './data-plane.ts';
 import { KeyedQueue } from './keyed-queue.ts';
 import { canonicalIp } from './route-table.ts';
-import { emptyStats, mergeStats } from './stats.ts';
-import type { DataPlaneStats } from './stats.ts';
-import type { VpcContext } from './types.ts';
+import { emptyStats, type DataPlaneStats, type DnsDataPlane, type VpcContext } from './contract.ts';
+import { mergeStats } from './stats.ts';
 
 export interface ClusterOptions {
   /** Worker processes (at least 2; one process is the plain DataPlane). */
@@ -47,7 +46,7 @@ interface Wanted {
 const RESTART_MIN_MS = 500;
 const RESTART_MAX_MS = 30_000;
 
-export class ClusterDataPlane {
+export class ClusterDataPlane implements DnsDataPlane {
   private readonly members = new Map<number, Member>();
   private readonly wanted = new Map<string, Wanted>();
   /** Bind and unbind operations on one address run one after another. */

@@ -1,4 +1,4 @@
-// The DataPlane facade the control plane drives: listeners per address, routing per VPC, stats and shutdown.
+// The in-process data plane (contract.ts's DnsDataPlane): listeners per address, routing per VPC, stats and shutdown.
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -14,14 +14,11 @@ import { QueryLogWriter } from './query-log.ts';
 import { Resolver } from './resolver.ts';
 import type { VpcRouting } from './resolver.ts';
 import { RouteTable, canonicalIp, routingFingerprint } from './route-table.ts';
-import { addAnswerCounts, emptyStats, newAnswerCounter } from './stats.ts';
-import type { AnswerCounter, DataPlaneStats } from './stats.ts';
-import type { VpcContext } from './types.ts';
+import { emptyStats, type DataPlaneStats, type DnsDataPlane, type VpcContext } from './contract.ts';
+import { addAnswerCounts, newAnswerCounter, type AnswerCounter } from './stats.ts';
 import { SendQueue } from './send-queue.ts';
 import { familyOf, nativeSendCounters, nativeUdpStatus, openDatagramSocket, resolveUdpIo, type UdpIo } from './datagram.ts';
 import { UdpUpstreamPool } from './upstream-pool.ts';
-
-export type { DataPlaneStats } from './stats.ts';
 
 /** Every setting; docs/dataplane.md explains each one. */
 export interface DataPlaneOptions {
@@ -93,7 +90,7 @@ interface Bound {
   readonly listener: Listener;
 }
 
-export class DataPlane {
+export class DataPlane implements DnsDataPlane {
   private readonly clock: Clock;
   private readonly log: Logger | undefined;
   private readonly counters = emptyStats();
@@ -236,6 +233,11 @@ export class DataPlane {
   /** The addresses with a listener bound now (canonical text). */
   boundAddresses(): string[] {
     return [...this.listeners.keys()];
+  }
+
+  /** One process has no part that can be missing: unavailable only once closed. */
+  unavailable(): string | null {
+    return this.closed ? 'the DNS data plane is closed' : null;
   }
 
   /** A snapshot of the counters. */

@@ -1,57 +1,12 @@
-// The data plane's counters, as one plain object that DataPlane.stats() copies out for metrics.
+// Counting for the data plane's stats snapshot (contract.ts): answers per listener, latency, merging workers' counters.
+import { LATENCY_BOUNDS, emptyStats, type DataPlaneStats, type LatencyHistogram } from './contract.ts';
 
-export interface DataPlaneStats {
-  /** Messages received on listeners, parsable or not. */
-  queries: number;
-  /** Queries that got an answer, by rcode name (NOERROR, NXDOMAIN, SERVFAIL, ...). */
-  answersByRcode: Record<string, number>;
-  /** The same answers by the VPC of the listener, then by rcode name. */
-  answersByVpc: Record<string, Record<string, number>>;
-  /** The same answers by the inbound endpoint whose address received the query (VPC resolver addresses have none). */
-  answersByEndpoint: Record<string, Record<string, number>>;
-  /** Queries sent upstream through a rule, by the rule's endpoint (the addresses they leave from). */
-  forwardedByEndpoint: Record<string, number>;
-  /** Time from sending an attempt to its accepted reply, successful attempts only. */
-  upstreamLatency: LatencyHistogram;
-  /** Messages dropped without an answer (no parsable header, or a response sent to a listener). */
-  dropped: number;
-  cacheHits: number;
-  cacheMisses: number;
-  /** Attempts sent to upstream targets (UDP, or TCP when a TCP client is forwarded over TCP). */
-  upstreamQueries: number;
-  /** Failed attempts (timeout, garbage, network, source, busy, closed). */
-  upstreamFailures: number;
-  upstreamFailuresByReason: Record<string, number>;
-  /** UDP replies with TC=1 retried over TCP. */
-  tcpRetries: number;
-  /** Queries answered SERVFAIL because the in-flight cap was reached. */
-  overflows: number;
-  /** Queries refused as loops (own listener as target, or our id in the via option, or too many hops). */
-  loopsDetected: number;
-  /** Query log lines dropped because a file's buffer was full or the file could not be written. */
-  queryLogDropped: number;
-  /** Upstream datagrams that matched no pending query. */
-  upstreamUnmatched: number;
-  /** Upstream sockets opened to replace a source address's socket (a new random port). */
-  upstreamPortRotations: number;
-  /** Replacements that could not be opened (the source's current socket was kept). */
-  upstreamPortRotationFailures: number;
-  /**
-   * Native UDP sockets of this process (not only this data plane's): sends that waited for a writable
-   * socket, and sends dropped (the wait queue full, a waiting send failed, or the socket closed first).
-   */
-  udpSendsWaited: number;
-  udpSendsDropped: number;
-  /** Queries currently waiting for an upstream. */
-  inFlight: number;
-  cacheEntries: number;
-  listeners: number;
-  downTargets: string[];
-}
+/** The resolver and forwarder count into this snapshot type. */
+export type { DataPlaneStats } from './contract.ts';
 
 /**
  * Answers counted where a listener sends them: one per (VPC, inbound endpoint), by rcode (0-15), so that
- * counting an answer is an array increment; stats() turns them into the named maps above.
+ * counting an answer is an array increment; stats() turns them into the snapshot's named maps.
  */
 export interface AnswerCounter {
   readonly vpcId: string;
@@ -81,51 +36,12 @@ export function addAnswerCounts(stats: DataPlaneStats, counters: Iterable<Answer
   }
 }
 
-/** Upper bounds in seconds; counts[i] holds observations <= bounds[i] and above the bound before (the last: above all). */
-export const LATENCY_BOUNDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
-
-export interface LatencyHistogram {
-  counts: number[];
-  sum: number;
-  count: number;
-}
-
 export function observeLatency(h: LatencyHistogram, seconds: number): void {
   let i = 0;
   while (i < LATENCY_BOUNDS.length && seconds > LATENCY_BOUNDS[i]!) i++;
   h.counts[i]!++;
   h.sum += seconds;
   h.count++;
-}
-
-export function emptyStats(): DataPlaneStats {
-  return {
-    queries: 0,
-    answersByRcode: {},
-    answersByVpc: {},
-    answersByEndpoint: {},
-    forwardedByEndpoint: {},
-    upstreamLatency: { counts: new Array<number>(LATENCY_BOUNDS.length + 1).fill(0), sum: 0, count: 0 },
-    dropped: 0,
-    cacheHits: 0,
-    cacheMisses: 0,
-    upstreamQueries: 0,
-    upstreamFailures: 0,
-    upstreamFailuresByReason: {},
-    tcpRetries: 0,
-    overflows: 0,
-    loopsDetected: 0,
-    queryLogDropped: 0,
-    upstreamUnmatched: 0,
-    upstreamPortRotations: 0,
-    upstreamPortRotationFailures: 0,
-    udpSendsWaited: 0,
-    udpSendsDropped: 0,
-    inFlight: 0,
-    cacheEntries: 0,
-    listeners: 0,
-    downTargets: [],
-  };
 }
 
 const RCODE_NAMES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE'];

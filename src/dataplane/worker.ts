@@ -6,7 +6,7 @@ import process from 'node:process';
 import { makeLogger } from '../logging.ts';
 import type { FromWorker, ToWorker, WorkerCall } from './cluster-protocol.ts';
 import { DataPlane } from './data-plane.ts';
-import type { DataPlaneStats } from './stats.ts';
+import type { DataPlaneStats } from './contract.ts';
 
 function send(message: FromWorker): void {
   process.send?.(message);

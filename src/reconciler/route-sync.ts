@@ -1,16 +1,15 @@
-// Builds the data plane's per-VPC routing from the store (ACTIVE rows only) and the deployment settings.
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { ForwardRule, UpstreamTarget, VpcContext } from '../dataplane/types.ts';
-import { parseUpstream, type VpcConfig } from '../config.ts';
+// Builds the data plane's per-VPC routing from the store (ACTIVE rows only) and the settings it is handed.
+import type { ForwardRule, UpstreamTarget, VpcContext } from '../dataplane/contract.ts';
 import type { Store } from '../store/types.ts';
 
+/** What routing takes besides the store; system.ts derives it from the deployment's config. */
 export interface RoutingSettings {
-  /** dns.upstreams: where a VPC's unmatched queries go unless the VPC names its own. */
-  upstreams: readonly string[];
-  vpcs: readonly Pick<VpcConfig, 'id' | 'upstreams'>[];
-  /** query_log.dir: <dir>/<group>/<topic>.jsonl */
-  queryLogDir: string;
+  /** Where a VPC's unmatched queries go unless the VPC names its own (dns.upstreams). */
+  readonly upstreams: readonly UpstreamTarget[];
+  /** The VPCs that name their own upstreams (vpcs[].upstreams), by VPC id. */
+  readonly vpcUpstreams: ReadonlyMap<string, readonly UpstreamTarget[]>;
+  /** The absolute path of a query-log topic's JSON-lines file, its folder made. */
+  queryLogFile(group: string, topic: string): string;
 }
 
 /**
@@ -18,8 +17,6 @@ export interface RoutingSettings {
  * addresses of its endpoint as sources), its upstreams, and its query-log file.
  */
 export async function buildVpcContexts(store: Store, settings: RoutingSettings): Promise<VpcContext[]> {
-  const defaults: UpstreamTarget[] = settings.upstreams.map(parseUpstream);
-  const overrides = new Map(settings.vpcs.filter((v) => v.upstreams !== undefined).map((v) => [v.id, v.upstreams!.map(parseUpstream)]));
   const [vpcs, routes, logs] = await Promise.all([store.vpcs.listAll(), store.associations.activeRoutes(), store.queryLogs.destinations()]);
   const sources = await store.addresses.activeIpsByEndpoint([...new Set(routes.map((r) => r.endpointId))]);
   const rulesByVpc = new Map<string, ForwardRule[]>();
@@ -29,11 +26,9 @@ export async function buildVpcContexts(store: Store, settings: RoutingSettings):
   }
   return vpcs.map((v) => {
     const log = logs.get(v.id);
-    const context: VpcContext = { vpcId: v.id, rules: rulesByVpc.get(v.id) ?? [], upstreams: overrides.get(v.id) ?? defaults };
+    const context: VpcContext = { vpcId: v.id, rules: rulesByVpc.get(v.id) ?? [], upstreams: settings.vpcUpstreams.get(v.id) ?? settings.upstreams };
     if (!log) return context;
-    const dir = resolve(settings.queryLogDir, log.group);
-    mkdirSync(dir, { recursive: true, mode: 0o750 });
-    return { ...context, queryLog: { configId: log.configId, file: join(dir, `${log.topic}.jsonl`) } };
+    return { ...context, queryLog: { configId: log.configId, file: settings.queryLogFile(log.group, log.topic) } };
   });
 }
 

@@ -111,7 +111,7 @@ describe('GET /metrics with a data plane', () => {
       scrypt: TEST_SCRYPT,
       log: pino({ level: 'silent' }),
       mode: 'manual',
-      metrics: { dataPlane: () => dp.stats() },
+      dataPlane: dp,
     });
   });
   after(async () => {

@@ -8,7 +8,6 @@ import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { DataPlane } from '../../src/dataplane/data-plane.ts';
 import { checkListeners } from '../../src/readiness.ts';
-import { dataPlaneProvisioner } from '../../src/reconciler/dataplane-provisioner.ts';
 import { openStore } from '../../src/store/open.ts';
 import { createSystem, type System } from '../../src/system.ts';
 import { FakeUpstream, addresses, udpQuery } from '../dataplane/helpers.ts';
@@ -57,9 +56,9 @@ describe('rules in the data plane (control plane + real sockets)', () => {
         vpcs: [{ id: VPC, project_id: PROJECT, name: 'vpc-fwd', cidr: `${NET.prefix}.0/25`, subnets: [{ id: SUBNET, name: 's', cidr: `${NET.prefix}.0/26`, gateway_ip: NET.ip(1) }] }],
       },
       log: pino({ level: 'silent' }),
-      provisioner: dataPlaneProvisioner(dp),
       mode: 'manual',
-      routing: { target: dp, settings: { upstreams: [], vpcs: [], queryLogDir: logDir } },
+      dataPlane: dp,
+      routing: { upstreams: [], vpcs: [], queryLogDir: logDir },
     });
     const ep = (direction: string, name: string) =>
       req('POST', '/v2.1/endpoints', { name, direction, region: 'ap-southeast-1', ipaddresses: [{ subnet_id: SUBNET }, { subnet_id: SUBNET }] });
