@@ -65,23 +65,26 @@ export abstract class ForwardJob extends Exchange {
   abstract failed(): void;
 
   // Set by start(), when the forwarder takes the job.
-  private f!: Forwarder;
+  private forwarder!: Forwarder;
+  /** The usable targets, best first (health order). */
   private ordered: readonly UpstreamTarget[] = [];
+  /** How many of them this query may try. */
   private attempts = 0;
   /** Attempts run one after another, so they share one buffer: each writes its own fresh id. */
-  private base!: Buffer;
+  private upstreamQuery!: Buffer;
   private firstSource = 0;
+  /** The attempt under way (an index into ordered). */
   private attempt = -1;
   private target: UpstreamTarget | null = null;
   private source: string | null = null;
   private sentAt = 0;
 
   /** For Forwarder.forward: usable are the targets that are not this data plane's own listeners. */
-  start(f: Forwarder, usable: readonly UpstreamTarget[]): void {
-    this.f = f;
-    this.ordered = f.health.order(usable);
-    this.attempts = Math.min(this.ordered.length, f.opts.maxAttempts);
-    this.base = buildUpstreamQuery(this.message, this.query, 0, f.opts.instanceId, f.opts.upstreamUdpSize);
+  start(forwarder: Forwarder, usable: readonly UpstreamTarget[]): void {
+    this.forwarder = forwarder;
+    this.ordered = forwarder.health.order(usable);
+    this.attempts = Math.min(this.ordered.length, forwarder.opts.maxAttempts);
+    this.upstreamQuery = buildUpstreamQuery(this.message, this.query, 0, forwarder.opts.instanceId, forwarder.opts.upstreamUdpSize);
     this.firstSource = this.sourceIps === null ? 0 : randomIndex(this.sourceIps.length);
     this.nextAttempt();
   }
@@ -97,15 +100,15 @@ export abstract class ForwardJob extends Exchange {
     const sources = this.sourceIps;
     this.target = target;
     this.source = sources === null ? null : sources[(this.firstSource + i) % sources.length]!;
-    this.f.health.startAttempt(target);
-    this.f.stats.upstreamQueries++;
+    this.forwarder.health.startAttempt(target);
+    this.forwarder.stats.upstreamQueries++;
     this.sentAt = performance.now();
-    if (this.transport === 'tcp' && this.f.opts.forwardTcpOverTcp) {
+    if (this.transport === 'tcp' && this.forwarder.opts.forwardTcpOverTcp) {
       this.overTcp()
         .then((r) => this.settle(r))
         .catch((err: unknown) => this.crashed(err));
     } else {
-      this.f.pool.send(this.source, target, this.base, this.query.questionEnd, this);
+      this.forwarder.pool.send(this.source, target, this.upstreamQuery, this.query.questionEnd, this);
     }
   }
 
@@ -115,7 +118,7 @@ export abstract class ForwardJob extends Exchange {
       return;
     }
     // RFC 7766 5: ask the same target over TCP; if that fails, hand the truncated reply on and let the client retry over TCP.
-    this.f.stats.tcpRetries++;
+    this.forwarder.stats.tcpRetries++;
     const target = this.target!;
     this.overTcp()
       .then((tcp) => {
@@ -123,7 +126,7 @@ export abstract class ForwardJob extends Exchange {
           this.succeeded(tcp.reply);
           return;
         }
-        this.f.opts.log?.debug({ target: `${target.ip}:${target.port}`, reason: tcp.reason }, 'TCP retry after TC failed');
+        this.forwarder.opts.log?.debug({ target: `${target.ip}:${target.port}`, reason: tcp.reason }, 'TCP retry after TC failed');
         this.succeeded(reply);
       })
       .catch((err: unknown) => this.crashed(err));
@@ -131,27 +134,27 @@ export abstract class ForwardJob extends Exchange {
 
   onFailure(reason: ExchangeFailure): void {
     const target = this.target!;
-    this.f.stats.upstreamFailures++;
-    this.f.stats.upstreamFailuresByReason[reason] = (this.f.stats.upstreamFailuresByReason[reason] ?? 0) + 1;
+    this.forwarder.stats.upstreamFailures++;
+    this.forwarder.stats.upstreamFailuresByReason[reason] = (this.forwarder.stats.upstreamFailuresByReason[reason] ?? 0) + 1;
     if (reason === 'closed') {
       this.failed();
       return;
     }
     // 'source' and 'busy' are not the target's fault: they do not count against its health.
-    if (reason !== 'source' && reason !== 'busy' && this.f.health.recordFailure(target)) {
-      this.f.opts.log?.warn({ target: `${target.ip}:${target.port}`, reason }, 'upstream target marked down');
+    if (reason !== 'source' && reason !== 'busy' && this.forwarder.health.recordFailure(target)) {
+      this.forwarder.opts.log?.warn({ target: `${target.ip}:${target.port}`, reason }, 'upstream target marked down');
     }
     this.nextAttempt();
   }
 
   /** This attempt's exchange over TCP: same target, source and query. */
   private overTcp(): Promise<ExchangeResult> {
-    return tcpExchange(this.source, this.target!, this.base, this.query.questionEnd, this.f.opts.timeoutMs);
+    return tcpExchange(this.source, this.target!, this.upstreamQuery, this.query.questionEnd, this.forwarder.opts.timeoutMs);
   }
 
   /** A bug on the way: the query fails (if it has not been answered yet) rather than the process. */
   private crashed(err: unknown): void {
-    this.f.opts.log?.error({ err }, 'forwarding failed unexpectedly');
+    this.forwarder.opts.log?.error({ err }, 'forwarding failed unexpectedly');
     this.failed();
   }
 
@@ -162,8 +165,8 @@ export abstract class ForwardJob extends Exchange {
 
   private succeeded(reply: Buffer): void {
     const target = this.target!;
-    observeLatency(this.f.stats.upstreamLatency, (performance.now() - this.sentAt) / 1000);
-    this.f.health.recordSuccess(target);
+    observeLatency(this.forwarder.stats.upstreamLatency, (performance.now() - this.sentAt) / 1000);
+    this.forwarder.health.recordSuccess(target);
     this.forwarded(reply, target);
   }
 }

@@ -1,30 +1,27 @@
-// The query handler chain: parse, loop guard, route, cache, in-flight cap, forward, adapt the reply, count and log.
+// The answer path: parse, then the answer steps in order (loop guard, route, cache, admit, forward), then count and log.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.ts';
-import { cacheFlags } from './cache.ts';
 import type { PacketCache } from './cache.ts';
-import { ForwardJob } from './forwarder.ts';
+import { ClientQuery } from './client-query.ts';
+import type { ForwardCompletion, VpcRouting } from './client-query.ts';
 import type { Forwarder } from './forwarder.ts';
-import type { ClientInfo, QueryClient } from './listeners.ts';
+import type { QueryClient } from './listeners.ts';
 import type { QueryLogWriter } from './query-log.ts';
-import { CacheVerdict, scanReplyForCache } from './reply-scan.ts';
 import type { TtlLimits } from './reply-scan.ts';
-import type { Route, RouteTable } from './route-table.ts';
-import { rcodeName, typeName } from './stats.ts';
 import type { AnswerCounter, DataPlaneStats } from './stats.ts';
-import type { UpstreamTarget, VpcContext } from './types.ts';
-import { buildErrorResponse, clientMaxSize, finalizeReply, viaPath } from './wire-edit.ts';
-import { RCODE, checkingDisabled, parseQuery, rcodeOf } from './wire.ts';
-import type { ParsedQuery } from './wire.ts';
+import { AdmitStep } from './steps/admit.ts';
+import { CacheStep } from './steps/cache.ts';
+import { ForwardStep } from './steps/forward.ts';
+import { LogStep } from './steps/log.ts';
+import { LoopGuardStep } from './steps/loop-guard.ts';
+import { RouteStep } from './steps/route.ts';
+import { ANSWERED, NEXT, type AnswerStep, type StepOutcome } from './steps/step.ts';
+import type { UpstreamTarget } from './types.ts';
+import { buildErrorResponse, finalizeReply } from './wire-edit.ts';
+import { RCODE, parseQuery } from './wire.ts';
 
-/** One VPC's routing as the resolver uses it; epoch changes whenever its routing (and so its cache) changes. */
-export interface VpcRouting {
-  readonly vpc: VpcContext;
-  readonly table: RouteTable;
-  readonly fingerprint: string;
-  readonly epoch: number;
-}
+export type { VpcRouting } from './client-query.ts';
 
 export interface ResolverOptions {
   readonly clock: Clock;
@@ -35,31 +32,27 @@ export interface ResolverOptions {
   readonly log?: Logger;
 }
 
-interface Answer {
-  readonly reply: Buffer;
-  readonly ruleId: string | null;
-  /** Who answered: a target, the cache, or nobody (a local answer); turned into text only for the query log. */
-  readonly upstream: UpstreamTarget | 'cache' | null;
-}
-
-function upstreamText(u: Answer['upstream']): string | null {
-  return u === null || u === 'cache' ? u : `${u.ip}:${u.port}`;
-}
-
-const DO_BIT = 0x8000;
-
-export class Resolver {
+export class Resolver implements ForwardCompletion {
   private routing: ReadonlyMap<string, VpcRouting> = new Map();
-  /** Every forwarded reply is scanned into this one (the cache copies what it keeps). */
-  private readonly verdict = new CacheVerdict();
+  /** The answer steps, in the order they run; the last one answers or takes every query that reaches it. */
+  readonly steps: readonly AnswerStep[];
+  private readonly cacheStep: CacheStep | null;
+  private readonly logStep: LogStep;
 
   constructor(
     private readonly opts: ResolverOptions,
     private readonly stats: DataPlaneStats,
-    private readonly cache: PacketCache | null,
-    private readonly forwarder: Forwarder,
-    private readonly queryLog: QueryLogWriter,
-  ) {}
+    cache: PacketCache | null,
+    forwarder: Forwarder,
+    queryLog: QueryLogWriter,
+  ) {
+    this.cacheStep = cache === null ? null : new CacheStep(cache, opts.ttlLimits, stats);
+    this.logStep = new LogStep(opts.clock, queryLog, stats);
+    const steps: AnswerStep[] = [new LoopGuardStep(opts.instanceIdHex, opts.maxHops, stats, opts.log), new RouteStep()];
+    if (this.cacheStep !== null) steps.push(this.cacheStep);
+    steps.push(new AdmitStep(opts.maxInFlight, stats), new ForwardStep(forwarder, this, stats));
+    this.steps = steps;
+  }
 
   setRouting(routing: ReadonlyMap<string, VpcRouting>): void {
     this.routing = routing;
@@ -85,181 +78,57 @@ export class Resolver {
       client.respond(buildErrorResponse(msg, parsed.rcode, parsed.questionEnd, false));
       return;
     }
-    const query = parsed.query;
     const routing = this.routing.get(counter.vpcId);
     const started = routing?.vpc.queryLog !== undefined ? performance.now() : 0;
-    let answer: Answer | null;
+    const q = new ClientQuery(this, counter, msg, parsed.query, client, routing, started);
+    let outcome: StepOutcome;
     try {
-      answer = this.answer(routing, counter, msg, query, client, started);
+      outcome = this.runSteps(q);
     } catch (err) {
-      answer = this.failed(err, msg, query);
+      outcome = this.failed(q, err);
     }
-    if (answer !== null) client.respond(this.finish(answer, routing, counter, query, client, started));
+    if (outcome === ANSWERED) client.respond(this.logStep.record(q));
   }
 
-  private failed(err: unknown, msg: Buffer, query: ParsedQuery): Answer {
+  private runSteps(q: ClientQuery): StepOutcome {
+    const steps = this.steps;
+    for (let i = 0; i < steps.length; i++) {
+      const outcome = steps[i]!.run(q);
+      if (outcome !== NEXT) return outcome;
+    }
+    throw new Error('no answer step answered the query');
+  }
+
+  /** An unexpected error on q's way: SERVFAIL (logged with no rule), rather than a crash or silence. */
+  private failed(q: ClientQuery, err: unknown): StepOutcome {
     this.opts.log?.error({ err }, 'query failed unexpectedly');
-    return { reply: this.local(msg, query, RCODE.SERVFAIL), ruleId: null, upstream: null };
+    q.ruleId = null;
+    q.answerHere(RCODE.SERVFAIL);
+    return ANSWERED;
   }
 
-  /** Counts the answer and writes its query-log line. */
-  private finish(
-    answer: Answer,
-    routing: VpcRouting | undefined,
-    counter: AnswerCounter,
-    query: ParsedQuery,
-    client: ClientInfo,
-    started: number,
-  ): Buffer {
-    const rcode = rcodeOf(answer.reply);
-    counter.byRcode[rcode]!++;
-    const destination = routing?.vpc.queryLog;
-    if (destination !== undefined) {
-      this.queryLog.write(destination.file, {
-        time: new Date(this.opts.clock.now()).toISOString(),
-        vpc_id: counter.vpcId,
-        client_ip: client.address,
-        client_port: client.port,
-        transport: client.transport,
-        qname: query.qname,
-        qtype: typeName(query.qtype),
-        rcode: rcodeName(rcode),
-        latency_ms: Math.round((performance.now() - started) * 1000) / 1000,
-        rule_id: answer.ruleId,
-        upstream: upstreamText(answer.upstream),
-      });
-      this.stats.queryLogDropped = this.queryLog.dropped;
-    }
-    return answer.reply;
-  }
-
-  /** The answer when it can be made at once; null when the query was handed to the forwarder. */
-  private answer(
-    routing: VpcRouting | undefined,
-    counter: AnswerCounter,
-    msg: Buffer,
-    query: ParsedQuery,
-    client: QueryClient,
-    started: number,
-  ): Answer | null {
-    const vpcId = counter.vpcId;
-    if (query.edns !== null) {
-      const via = viaPath(msg, query);
-      if (via.length > 0 && (via.includes(this.opts.instanceIdHex) || via.length >= this.opts.maxHops)) {
-        this.stats.loopsDetected++;
-        this.opts.log?.warn({ vpcId, qname: query.qname, via }, 'forwarding loop detected');
-        return { reply: this.local(msg, query, RCODE.SERVFAIL), ruleId: null, upstream: null };
-      }
-    }
-    if (routing === undefined) return { reply: this.local(msg, query, RCODE.REFUSED), ruleId: null, upstream: null };
-    const route = routing.table.lookup(query.qname);
-    if (route.kind === 'none') return { reply: this.local(msg, query, RCODE.REFUSED), ruleId: null, upstream: null };
-    const ruleId = route.kind === 'rule' ? route.rule.id : null;
-    if (route.kind === 'rule' && route.rule.sourceIps.length === 0) {
-      return { reply: this.local(msg, query, RCODE.SERVFAIL), ruleId, upstream: null };
-    }
-    const maxSize = clientMaxSize(query, client.transport);
-    const dnssecOk = query.edns !== null && (query.edns.flags & DO_BIT) !== 0;
-    const flags = cacheFlags(dnssecOk, checkingDisabled(query.flags));
-    if (this.cache !== null) {
-      const hit = this.cache.get(vpcId, query.qname, query.qtype, query.qclass, flags);
-      if (hit !== undefined) {
-        this.stats.cacheHits++;
-        return { reply: finalizeReply(hit, msg, query, maxSize), ruleId, upstream: 'cache' };
-      }
-      this.stats.cacheMisses++;
-    }
-    if (this.stats.inFlight >= this.opts.maxInFlight) {
-      this.stats.overflows++;
-      return { reply: this.local(msg, query, RCODE.SERVFAIL), ruleId, upstream: null };
-    }
-    const job = new ForwardedQuery(this, routing, route, counter, msg, query, client, flags, maxSize, ruleId, started);
-    this.stats.inFlight++;
-    if (route.kind === 'rule') this.stats.forwardedByEndpoint[route.rule.endpointId] = (this.stats.forwardedByEndpoint[route.rule.endpointId] ?? 0) + 1;
-    try {
-      this.forwarder.forward(job);
-    } catch (err) {
-      this.completeForward(job, null, null, err);
-    }
-    return null;
-  }
-
-  /**
-   * Ends a forwarded query, once (later calls are ignored): reply is the upstream's answer, or null when
-   * every attempt failed (SERVFAIL); err is an unexpected failure on the way. For ForwardedQuery only.
-   */
-  completeForward(job: ForwardedQuery, reply: Buffer | null, upstream: UpstreamTarget | null, err?: unknown): void {
-    if (job.done) return;
-    job.done = true;
+  /** Ends a forwarded query, once (later calls are ignored): caches, adapts, counts, logs and sends its answer. */
+  completeForward(q: ClientQuery, reply: Buffer | null, upstream: UpstreamTarget | null, err?: unknown): void {
+    if (q.completed) return;
+    q.completed = true;
     this.stats.inFlight--;
-    const { message: msg, query, vpcId } = job;
-    let answer: Answer;
     try {
-      if (err !== undefined) answer = this.failed(err, msg, query);
-      else if (reply === null) answer = { reply: this.local(msg, query, RCODE.SERVFAIL), ruleId: job.ruleId, upstream: null };
+      if (err !== undefined) this.failed(q, err);
+      else if (reply === null) q.answerHere(RCODE.SERVFAIL);
       else {
         // Routing changed while this query was out: its answer may come from the old route, so do not keep it.
-        if (this.cache !== null && this.routing.get(vpcId)?.epoch === job.routing.epoch) {
-          const verdict = scanReplyForCache(reply, query.questionEnd, this.opts.ttlLimits, this.verdict);
-          if (verdict.ttl > 0) this.cache.set(vpcId, query.qname, query.qtype, query.qclass, job.cacheFlags, reply, verdict);
-        }
-        answer = { reply: finalizeReply(reply, msg, query, job.maxSize), ruleId: job.ruleId, upstream };
+        if (this.cacheStep !== null && this.routing.get(q.vpcId)?.epoch === q.routing?.epoch) this.cacheStep.keep(q, reply);
+        q.answer(finalizeReply(reply, q.message, q.query, q.maxSize), upstream);
       }
     } catch (e) {
-      answer = this.failed(e, msg, query);
+      this.failed(q, e);
     }
     let out: Buffer | null = null;
     try {
-      out = this.finish(answer, job.routing, job.counter, query, job.client, job.started);
+      out = this.logStep.record(q);
     } catch (e) {
       this.opts.log?.error({ err: e }, 'query failed unexpectedly');
     }
-    job.client.respond(out);
-  }
-
-  private local(msg: Buffer, query: ParsedQuery, rcode: number): Buffer {
-    const doBit = query.edns !== null && (query.edns.flags & DO_BIT) !== 0;
-    return buildErrorResponse(msg, rcode, query.questionEnd, query.edns !== null, doBit);
-  }
-
-}
-
-/**
- * A query handed to the forwarder: the request it reads and the callbacks it reports to. It is also the
- * forwarder's job and the UDP pool's exchange (by inheritance), so that a forwarded query is one object.
- */
-class ForwardedQuery extends ForwardJob {
-  done = false;
-  readonly vpcId: string;
-  readonly transport: 'udp' | 'tcp';
-  readonly targets: readonly UpstreamTarget[];
-  readonly sourceIps: readonly string[] | null;
-
-  constructor(
-    private readonly resolver: Resolver,
-    readonly routing: VpcRouting,
-    route: Exclude<Route, { kind: 'none' }>,
-    readonly counter: AnswerCounter,
-    readonly message: Buffer,
-    readonly query: ParsedQuery,
-    readonly client: QueryClient,
-    readonly cacheFlags: number,
-    readonly maxSize: number,
-    readonly ruleId: string | null,
-    readonly started: number,
-  ) {
-    super();
-    this.vpcId = counter.vpcId;
-    this.transport = client.transport;
-    this.targets = route.kind === 'rule' ? route.rule.targets : route.upstreams;
-    this.sourceIps = route.kind === 'rule' ? route.rule.sourceIps : null;
-  }
-
-  forwarded(reply: Buffer, target: UpstreamTarget): void {
-    this.resolver.completeForward(this, reply, target);
-  }
-
-  failed(): void {
-    this.resolver.completeForward(this, null, null);
+    q.client.respond(out);
   }
 }
