@@ -16,6 +16,8 @@ export interface ForwarderOptions {
   readonly maxAttempts: number;
   readonly upstreamUdpSize: number;
   readonly forwardTcpOverTcp: boolean;
+  /** Pass the client's CLIENT-SUBNET option upstream (edns-options.ts). */
+  readonly passClientSubnet: boolean;
   readonly instanceId: Buffer;
   /** True if ip:port is one of this data plane's own listeners (forwarding there would loop). */
   readonly isOwnListener: (ip: string, port: number) => boolean;
@@ -84,7 +86,7 @@ export abstract class ForwardJob extends Exchange {
     this.forwarder = forwarder;
     this.ordered = forwarder.health.order(usable);
     this.attempts = Math.min(this.ordered.length, forwarder.opts.maxAttempts);
-    this.upstreamQuery = buildUpstreamQuery(this.message, this.query, 0, forwarder.opts.instanceId, forwarder.opts.upstreamUdpSize);
+    this.upstreamQuery = buildUpstreamQuery(this.message, this.query, 0, forwarder.opts.instanceId, forwarder.opts.upstreamUdpSize, forwarder.opts.passClientSubnet);
     this.firstSource = this.sourceIps === null ? 0 : randomIndex(this.sourceIps.length);
     this.nextAttempt();
   }
