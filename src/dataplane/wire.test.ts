@@ -190,4 +190,35 @@ describe('finalizeReply', () => {
     assert.equal(out.answers?.length, 0);
     assert.ok(buf.length <= 512);
   });
+
+  it('writes the header of a forwarding resolver: RA set, AA clear, RD and CD the client\'s, AD only for DO or AD', () => {
+    const rawReply = upstreamReply();
+    rawReply.writeUInt16BE(0x8000 | 0x0400 | 0x0020 | 0x0003, 2); // QR AA AD NXDOMAIN, RA and RD clear
+    const client = query('a.example');
+    client.writeUInt16BE(0x0110, 2); // RD and CD
+    const out = finalizeReply(rawReply, client, parsed(client), 65535);
+    assert.equal(out.readUInt16BE(2), 0x8000 | 0x0100 | 0x0080 | 0x0010 | 0x0003);
+    const withDo = query('a.example', 1232); // DO set, RD set
+    const again = upstreamReply();
+    again.writeUInt16BE(0x8000 | 0x0400 | 0x0020, 2);
+    assert.equal(finalizeReply(again, withDo, parsed(withDo), 65535).readUInt16BE(2), 0x8000 | 0x0100 | 0x0080 | 0x0020);
+  });
+});
+
+describe('parseQuery: what is checked first', () => {
+  it('answers an unknown opcode NOTIMP before looking at the question count, with the OPT it could read', () => {
+    const headerOnly = Buffer.from([0, 1, 15 << 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    const r = parseQuery(headerOnly);
+    assert.deepEqual(r.kind === 'error' ? [r.rcode, r.questionEnd, r.edns] : r.kind, [4, -1, null]);
+    const notify = query('a.example', 1232);
+    notify[2] = notify[2]! | (4 << 3);
+    const n = parseQuery(notify);
+    assert.deepEqual(n.kind === 'error' ? [n.rcode, n.edns?.version] : n.kind, [4, 0]);
+  });
+
+  it('notes whether the client asked for NSID, and where a last TSIG record is', () => {
+    assert.equal(parsed(query('a.example', 1232, [{ code: 3, data: Buffer.alloc(0) }])).edns?.nsid, true);
+    assert.equal(parsed(query('a.example', 1232)).edns?.nsid, false);
+    assert.equal(parsed(query('a.example', 1232)).tsigStart, -1);
+  });
 });
