@@ -101,6 +101,9 @@ export const ConfigFileSchema = Type.Object(
           tcp_idle_timeout_ms: Type.Optional(Type.Integer({ minimum: 100 })),
           workers: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
           udp_io: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('native'), Type.Literal('node')])),
+          identity: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+          version: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+          pass_client_subnet: Type.Optional(Type.Boolean()),
         },
         { additionalProperties: false },
       ),
@@ -148,6 +151,12 @@ export interface DnsSettings {
   workers: number;
   /** UDP socket implementation: auto (the native addon when it loaded), native, or node (docs/dataplane.md). */
   udpIo: 'auto' | 'native' | 'node';
+  /** This node's name for NSID and CHAOS hostname.bind/id.server; unset: none sent, REFUSED. */
+  identity?: string;
+  /** The answer to CHAOS version.bind/version.server; unset: REFUSED. */
+  version?: string;
+  /** Pass EDNS CLIENT-SUBNET between clients and upstreams (replies carrying it are not cached). */
+  passClientSubnet?: boolean;
 }
 
 export interface RateSetting {
@@ -269,6 +278,11 @@ export function loadConfig(cli: CliSettings, env: NodeJS.ProcessEnv = process.en
   const workers = workersText !== undefined ? Number(workersText) : (file.dns?.workers ?? defaultDnsWorkers());
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new Error(`--dns-workers must be 1-256, got ${workersText}`);
   const udpIo = env.VPCDNS_DNS_UDP_IO ?? file.dns?.udp_io ?? 'auto';
+  // A CHAOS TXT string and an NSID are at most 255 bytes, whatever the characters.
+  for (const key of ['identity', 'version'] as const) {
+    const text = file.dns?.[key];
+    if (text !== undefined && Buffer.byteLength(text, 'utf8') > 255) throw new Error(`dns.${key} must be at most 255 bytes in UTF-8`);
+  }
   if (udpIo !== 'auto' && udpIo !== 'native' && udpIo !== 'node') throw new Error(`VPCDNS_DNS_UDP_IO must be auto, native or node, got ${JSON.stringify(udpIo)}`);
   const db = cli.db ?? env.DATABASE_URL ?? file.db ?? DEFAULTS.db;
   const logLevel = cli.logLevel ?? env.VPCDNS_LOG_LEVEL ?? file.log_level ?? 'info';
@@ -298,6 +312,9 @@ export function loadConfig(cli: CliSettings, env: NodeJS.ProcessEnv = process.en
       maxHops: file.dns?.max_hops,
       forwardTcpOverTcp: file.dns?.forward_tcp_over_tcp,
       tcpIdleTimeoutMs: file.dns?.tcp_idle_timeout_ms,
+      identity: file.dns?.identity,
+      version: file.dns?.version,
+      passClientSubnet: file.dns?.pass_client_subnet,
       workers,
       udpIo,
     },

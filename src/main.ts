@@ -131,6 +131,9 @@ async function startDataPlane(config: Config, log: Logger): Promise<DnsDataPlane
     forwardTcpOverTcp: d.forwardTcpOverTcp,
     tcpIdleTimeoutMs: d.tcpIdleTimeoutMs,
     udpIo: d.udpIo,
+    identity: d.identity,
+    version: d.version,
+    passClientSubnet: d.passClientSubnet,
   };
   const dlog = log.child({ component: 'dataplane' });
   if (d.workers <= 1) return new DataPlane({ ...options, log: dlog });

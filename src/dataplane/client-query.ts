@@ -4,7 +4,8 @@ import type { QueryClient } from './listeners.ts';
 import type { RouteTable } from './route-table.ts';
 import type { AnswerCounter } from './stats.ts';
 import type { UpstreamTarget, VpcContext } from './types.ts';
-import { buildErrorResponse, clientMaxSize } from './wire-edit.ts';
+import { buildLocalAnswer, clientMaxSize } from './wire-edit.ts';
+import type { LocalRecords } from './wire-edit.ts';
 import type { ParsedQuery } from './wire.ts';
 
 /** One VPC's routing as the resolver uses it; epoch changes whenever its routing (and so its cache) changes. */
@@ -21,7 +22,6 @@ export interface ForwardCompletion {
   completeForward(q: ClientQuery, reply: Buffer | null, upstream: UpstreamTarget | null, err?: unknown): void;
 }
 
-const DO_BIT = 0x8000;
 const NO_TARGETS: readonly UpstreamTarget[] = [];
 
 /**
@@ -45,6 +45,8 @@ export class ClientQuery extends ForwardJob {
   cacheFlags = 0;
   // The answer.
   reply: Buffer | null = null;
+  /** The rcode of an answer made here (it may be above 15, its upper bits in the OPT); -1 for a relayed one. */
+  rcode = -1;
   /** Who answered: a target, the cache, or null (an answer made here); turned into text only for the query log. */
   answeredBy: UpstreamTarget | 'cache' | null = null;
   /** A forwarded query has been completed (a second completion is ignored). */
@@ -73,11 +75,10 @@ export class ClientQuery extends ForwardJob {
     this.answeredBy = answeredBy;
   }
 
-  /** The answer is one made here with rcode (the question echoed, a bare OPT if the query had one). */
-  answerHere(rcode: number): void {
-    const edns = this.query.edns;
-    const doBit = edns !== null && (edns.flags & DO_BIT) !== 0;
-    this.answer(buildErrorResponse(this.message, rcode, this.query.questionEnd, edns !== null, doBit), null);
+  /** The answer is one made here with rcode (the question echoed, vpcdns's OPT if the query had one) and records. */
+  answerHere(rcode: number, records: LocalRecords | null = null): void {
+    this.rcode = rcode;
+    this.answer(buildLocalAnswer(this.message, rcode, this.query.questionEnd, this.query.edns, records), null);
   }
 
   forwarded(reply: Buffer, target: UpstreamTarget): void {

@@ -69,6 +69,12 @@ export interface DataPlaneOptions {
   queryLogMaxBufferBytes?: number;
   /** 4 bytes naming this vpcdns in the loop-detection option (default random); the workers of one cluster share it. */
   instanceId?: Buffer;
+  /** This node's name: the NSID for clients that ask (RFC 5001), and the answer to CHAOS hostname.bind/id.server (default: none, REFUSED). */
+  identity?: string;
+  /** The answer to CHAOS version.bind/version.server (default: none, REFUSED). */
+  version?: string;
+  /** Pass EDNS CLIENT-SUBNET options between clients and upstreams (default false: stripped both ways); replies carrying one are not cached. */
+  passClientSubnet?: boolean;
   /** Listener sockets shared with other cluster workers (set in worker processes; TCP is then not exclusive). */
   sharedListeners?: boolean;
 }
@@ -144,6 +150,7 @@ export class DataPlane implements DnsDataPlane {
         maxAttempts,
         upstreamUdpSize: Math.min(opts.upstreamUdpSize ?? 1232, 1232),
         forwardTcpOverTcp: opts.forwardTcpOverTcp ?? false,
+        passClientSubnet: opts.passClientSubnet ?? false,
         instanceId,
         isOwnListener: (ip, port) => port === this.opts.port && this.listeners.has(ip),
         log: opts.log,
@@ -159,6 +166,8 @@ export class DataPlane implements DnsDataPlane {
         maxHops: opts.maxHops ?? 4,
         instanceIdHex: instanceId.toString('hex'),
         ttlLimits: { maxTtl: opts.cacheMaxTtl ?? 86400, maxNegativeTtl: opts.cacheMaxNegativeTtl ?? 3600 },
+        chaos: { identity: opts.identity, version: opts.version },
+        passClientSubnet: opts.passClientSubnet ?? false,
         log: opts.log,
       },
       this.counters,

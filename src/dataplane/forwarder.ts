@@ -4,8 +4,9 @@ import type { TargetHealth } from './health.ts';
 import { randomIndex } from './query-id.ts';
 import { observeLatency, type DataPlaneStats } from './stats.ts';
 import type { UpstreamTarget } from './types.ts';
-import { Exchange } from './upstream-pool.ts';
-import type { ExchangeFailure, ExchangeResult, UdpUpstreamPool } from './upstream-pool.ts';
+import { Exchange } from './upstream-exchange.ts';
+import type { ExchangeFailure, ExchangeResult } from './upstream-exchange.ts';
+import type { UdpUpstreamPool } from './upstream-pool.ts';
 import { tcpExchange } from './upstream-tcp.ts';
 import { buildUpstreamQuery } from './wire-edit.ts';
 import { isTruncated } from './wire.ts';
@@ -16,6 +17,8 @@ export interface ForwarderOptions {
   readonly maxAttempts: number;
   readonly upstreamUdpSize: number;
   readonly forwardTcpOverTcp: boolean;
+  /** Pass the client's CLIENT-SUBNET option upstream (edns-options.ts). */
+  readonly passClientSubnet: boolean;
   readonly instanceId: Buffer;
   /** True if ip:port is one of this data plane's own listeners (forwarding there would loop). */
   readonly isOwnListener: (ip: string, port: number) => boolean;
@@ -84,7 +87,7 @@ export abstract class ForwardJob extends Exchange {
     this.forwarder = forwarder;
     this.ordered = forwarder.health.order(usable);
     this.attempts = Math.min(this.ordered.length, forwarder.opts.maxAttempts);
-    this.upstreamQuery = buildUpstreamQuery(this.message, this.query, 0, forwarder.opts.instanceId, forwarder.opts.upstreamUdpSize);
+    this.upstreamQuery = buildUpstreamQuery(this.message, this.query, 0, forwarder.opts.instanceId, forwarder.opts.upstreamUdpSize, forwarder.opts.passClientSubnet);
     this.firstSource = this.sourceIps === null ? 0 : randomIndex(this.sourceIps.length);
     this.nextAttempt();
   }

@@ -1,4 +1,4 @@
-// The answer path: parse, then the answer steps in order (loop guard, route, cache, admit, forward), then count and log.
+// The answer path: parse, then the answer steps in order (protocol checks, loop guard, route, cache, admit, forward), then count and log.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.ts';
@@ -10,15 +10,21 @@ import type { QueryClient } from './listeners.ts';
 import type { QueryLogWriter } from './query-log.ts';
 import type { TtlLimits } from './reply-scan.ts';
 import type { AnswerCounter, DataPlaneStats } from './stats.ts';
+import { ReplyEdnsEditor, withNsid } from './reply-edns.ts';
 import { AdmitStep } from './steps/admit.ts';
 import { CacheStep } from './steps/cache.ts';
+import { ChaosStep } from './steps/chaos.ts';
+import type { ChaosIdentity } from './steps/chaos.ts';
+import { EdnsVersionStep } from './steps/edns-version.ts';
 import { ForwardStep } from './steps/forward.ts';
 import { LogStep } from './steps/log.ts';
 import { LoopGuardStep } from './steps/loop-guard.ts';
 import { RouteStep } from './steps/route.ts';
 import { ANSWERED, NEXT, type AnswerStep, type StepOutcome } from './steps/step.ts';
+import { TsigStep } from './steps/tsig.ts';
+import { ZoneTransferStep } from './steps/zone-transfer.ts';
 import type { UpstreamTarget } from './types.ts';
-import { buildErrorResponse, finalizeReply } from './wire-edit.ts';
+import { buildLocalAnswer, finalizeReply, truncateFor } from './wire-edit.ts';
 import { RCODE, parseQuery } from './wire.ts';
 
 export type { VpcRouting } from './client-query.ts';
@@ -29,6 +35,10 @@ export interface ResolverOptions {
   readonly maxHops: number;
   readonly instanceIdHex: string;
   readonly ttlLimits: TtlLimits;
+  /** What CHAOS queries learn (hostname.bind, version.bind...); the identity is also the NSID (RFC 5001). */
+  readonly chaos: ChaosIdentity;
+  /** Pass CLIENT-SUBNET options between clients and upstreams (replies that carry one are then not cached). */
+  readonly passClientSubnet: boolean;
   readonly log?: Logger;
 }
 
@@ -38,6 +48,9 @@ export class Resolver implements ForwardCompletion {
   readonly steps: readonly AnswerStep[];
   private readonly cacheStep: CacheStep | null;
   private readonly logStep: LogStep;
+  private readonly replyEdns: ReplyEdnsEditor;
+  /** The NSID option's data for clients that ask (the identity), or null: none is sent. */
+  private readonly nsid: Buffer | null;
 
   constructor(
     private readonly opts: ResolverOptions,
@@ -48,7 +61,16 @@ export class Resolver implements ForwardCompletion {
   ) {
     this.cacheStep = cache === null ? null : new CacheStep(cache, opts.ttlLimits, stats);
     this.logStep = new LogStep(opts.clock, queryLog, stats);
-    const steps: AnswerStep[] = [new LoopGuardStep(opts.instanceIdHex, opts.maxHops, stats, opts.log), new RouteStep()];
+    this.replyEdns = new ReplyEdnsEditor(opts.passClientSubnet);
+    this.nsid = opts.chaos.identity === undefined ? null : Buffer.from(opts.chaos.identity, 'utf8');
+    const steps: AnswerStep[] = [
+      new EdnsVersionStep(),
+      new TsigStep(),
+      new ZoneTransferStep(),
+      new ChaosStep(opts.chaos),
+      new LoopGuardStep(opts.instanceIdHex, opts.maxHops, stats, opts.log),
+      new RouteStep(),
+    ];
     if (this.cacheStep !== null) steps.push(this.cacheStep);
     steps.push(new AdmitStep(opts.maxInFlight, stats), new ForwardStep(forwarder, this, stats));
     this.steps = steps;
@@ -75,7 +97,7 @@ export class Resolver implements ForwardCompletion {
     if (parsed.kind === 'error') {
       this.opts.log?.debug({ client: client.address, reason: parsed.reason }, 'bad query');
       counter.byRcode[parsed.rcode]!++;
-      client.respond(buildErrorResponse(msg, parsed.rcode, parsed.questionEnd, false));
+      client.respond(buildLocalAnswer(msg, parsed.rcode, parsed.questionEnd, parsed.edns));
       return;
     }
     const routing = this.routing.get(counter.vpcId);
@@ -87,7 +109,15 @@ export class Resolver implements ForwardCompletion {
     } catch (err) {
       outcome = this.failed(q, err);
     }
-    if (outcome === ANSWERED) client.respond(this.logStep.record(q));
+    if (outcome === ANSWERED) client.respond(this.deliver(q));
+  }
+
+  /** q's answer as it leaves: with vpcdns's NSID when the client asked for it, counted and logged. */
+  private deliver(q: ClientQuery): Buffer {
+    if (this.nsid !== null && q.query.edns?.nsid === true) {
+      q.reply = truncateFor(withNsid(q.reply!, q.query.questionEnd, this.nsid), q.query, q.maxSize);
+    }
+    return this.logStep.record(q);
   }
 
   private runSteps(q: ClientQuery): StepOutcome {
@@ -116,16 +146,18 @@ export class Resolver implements ForwardCompletion {
       if (err !== undefined) this.failed(q, err);
       else if (reply === null) q.answerHere(RCODE.SERVFAIL);
       else {
+        const own = this.replyEdns.ownOpt(reply, q.query.questionEnd, q.query.edns !== null);
         // Routing changed while this query was out: its answer may come from the old route, so do not keep it.
-        if (this.cacheStep !== null && this.routing.get(q.vpcId)?.epoch === q.routing?.epoch) this.cacheStep.keep(q, reply);
-        q.answer(finalizeReply(reply, q.message, q.query, q.maxSize), upstream);
+        const current = this.routing.get(q.vpcId)?.epoch === q.routing?.epoch;
+        if (this.cacheStep !== null && current && !this.replyEdns.clientSubnet) this.cacheStep.keep(q, own);
+        q.answer(finalizeReply(own, q.message, q.query, q.maxSize), upstream);
       }
     } catch (e) {
       this.failed(q, e);
     }
     let out: Buffer | null = null;
     try {
-      out = this.logStep.record(q);
+      out = this.deliver(q);
     } catch (e) {
       this.opts.log?.error({ err: e }, 'query failed unexpectedly');
     }

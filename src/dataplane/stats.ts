@@ -5,8 +5,9 @@ import { LATENCY_BOUNDS, emptyStats, type DataPlaneStats, type LatencyHistogram 
 export type { DataPlaneStats } from './contract.ts';
 
 /**
- * Answers counted where a listener sends them: one per (VPC, inbound endpoint), by rcode (0-15), so that
- * counting an answer is an array increment; stats() turns them into the snapshot's named maps.
+ * Answers counted where a listener sends them: one per (VPC, inbound endpoint), by rcode (0-16: BADVERS
+ * is the one above 15 vpcdns makes), so that counting an answer is an array increment; stats() turns them
+ * into the snapshot's named maps.
  */
 export interface AnswerCounter {
   readonly vpcId: string;
@@ -15,7 +16,7 @@ export interface AnswerCounter {
 }
 
 export function newAnswerCounter(vpcId: string, endpointId: string | null): AnswerCounter {
-  return { vpcId, endpointId, byRcode: new Float64Array(16) };
+  return { vpcId, endpointId, byRcode: new Float64Array(17) };
 }
 
 /** Adds the counters' answers into stats' answersByRcode, answersByVpc and answersByEndpoint. */
@@ -44,7 +45,7 @@ export function observeLatency(h: LatencyHistogram, seconds: number): void {
   h.count++;
 }
 
-const RCODE_NAMES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'YXDOMAIN', 'YXRRSET', 'NXRRSET', 'NOTAUTH', 'NOTZONE'];
+const RCODE_NAMES: Record<number, string> = { 0: 'NOERROR', 1: 'FORMERR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 4: 'NOTIMP', 5: 'REFUSED', 6: 'YXDOMAIN', 7: 'YXRRSET', 8: 'NXRRSET', 9: 'NOTAUTH', 10: 'NOTZONE', 16: 'BADVERS' };
 
 export function rcodeName(rcode: number): string {
   return RCODE_NAMES[rcode] ?? `RCODE${rcode}`;

@@ -2,7 +2,7 @@
 import net from 'node:net';
 import { randomQueryId } from './query-id.ts';
 import type { UpstreamTarget } from './types.ts';
-import type { ExchangeResult } from './upstream-pool.ts';
+import type { ExchangeResult } from './upstream-exchange.ts';
 import { HEADER_SIZE, isResponse, questionMatches } from './wire.ts';
 
 /** Sends query (its id is overwritten with a fresh random one) and reads one framed reply. */

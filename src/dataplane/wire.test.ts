@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import type { Answer } from 'dns-packet';
-import { OPTION_VIA, buildErrorResponse, buildUpstreamQuery, finalizeReply, viaPath } from './wire-edit.ts';
+import { OPTION_VIA, buildLocalAnswer, buildUpstreamQuery, finalizeReply, viaPath } from './wire-edit.ts';
 import { copyBytes, parseQuery, questionMatches } from './wire.ts';
 import type { ParsedQuery } from './wire.ts';
 
@@ -120,17 +120,26 @@ describe('buildUpstreamQuery', () => {
     assert.ok(questionMatches(out, client, q.questionEnd));
   });
 
-  it('copies kept options byte for byte, with several via ids in order', () => {
+  it('copies kept options byte for byte, with several via ids in order (client subnet passed on when configured)', () => {
     const client = query('b.example', 1232, [
       { code: OPTION_VIA, data: Buffer.from([1, 1, 1, 1, 2, 2, 2, 2]) },
       { code: 8, data: Buffer.from([0, 1, 24, 0, 10, 1, 2]) },
     ]);
-    const out = buildUpstreamQuery(client, parsed(client), 7, me, 1232);
+    const out = buildUpstreamQuery(client, parsed(client), 7, me, 1232, true);
     const opt = dnsPacket.decode(out).additionals?.[0] as unknown as { options: { code: number; data?: Buffer }[] };
     assert.deepEqual(viaPath(out, parsed(out)), ['01010101', '02020202', '01020304']);
     const subnet = client.indexOf(Buffer.from([0, 8, 0, 7, 0, 1, 24, 0, 10, 1, 2]));
     assert.ok(subnet > 0 && out.includes(client.subarray(subnet, subnet + 11)), 'the client-subnet option is carried unchanged');
     assert.equal(opt.options.length, 2);
+  });
+
+  it('drops the hop-by-hop options (NSID, client subnet, EXPIRE, cookie, keepalive, padding) and asks with version 0', () => {
+    const client = query('b.example', 1232, [3, 8, 9, 10, 11, 12, 15].map((code) => ({ code, data: code === 3 ? Buffer.alloc(0) : Buffer.from([0, 1, 24, 0, 10, 1, 2, 3]) })));
+    client[parsed(client).edns!.start + 6] = 1; // EDNS version 1: the step before answers BADVERS, and upstream vpcdns asks with 0
+    const out = buildUpstreamQuery(client, parsed(client), 7, me, 1232);
+    const opt = dnsPacket.decode(out).additionals?.[0] as unknown as { options: { code: number }[] };
+    assert.deepEqual(opt.options.map((o) => o.code), [15, OPTION_VIA]);
+    assert.equal(parsed(out).edns?.version, 0);
   });
 });
 
@@ -146,11 +155,11 @@ describe('copyBytes', () => {
   });
 });
 
-describe('buildErrorResponse', () => {
+describe('buildLocalAnswer', () => {
   it('echoes id, RD and the question with the given rcode', () => {
     const client = query('a.example', 1232);
     const q = parsed(client);
-    const decoded = dnsPacket.decode(buildErrorResponse(client, 2, q.questionEnd, true)) as ReturnType<typeof dnsPacket.decode> & { rcode: string };
+    const decoded = dnsPacket.decode(buildLocalAnswer(client, 2, q.questionEnd, q.edns)) as ReturnType<typeof dnsPacket.decode> & { rcode: string };
     assert.equal(decoded.id, 7);
     assert.equal(decoded.rcode, 'SERVFAIL');
     assert.equal(decoded.flag_rd, true);
@@ -180,5 +189,36 @@ describe('finalizeReply', () => {
     assert.equal(out.flag_tc, true);
     assert.equal(out.answers?.length, 0);
     assert.ok(buf.length <= 512);
+  });
+
+  it('writes the header of a forwarding resolver: RA set, AA clear, RD and CD the client\'s, AD only for DO or AD', () => {
+    const rawReply = upstreamReply();
+    rawReply.writeUInt16BE(0x8000 | 0x0400 | 0x0020 | 0x0003, 2); // QR AA AD NXDOMAIN, RA and RD clear
+    const client = query('a.example');
+    client.writeUInt16BE(0x0110, 2); // RD and CD
+    const out = finalizeReply(rawReply, client, parsed(client), 65535);
+    assert.equal(out.readUInt16BE(2), 0x8000 | 0x0100 | 0x0080 | 0x0010 | 0x0003);
+    const withDo = query('a.example', 1232); // DO set, RD set
+    const again = upstreamReply();
+    again.writeUInt16BE(0x8000 | 0x0400 | 0x0020, 2);
+    assert.equal(finalizeReply(again, withDo, parsed(withDo), 65535).readUInt16BE(2), 0x8000 | 0x0100 | 0x0080 | 0x0020);
+  });
+});
+
+describe('parseQuery: what is checked first', () => {
+  it('answers an unknown opcode NOTIMP before looking at the question count, with the OPT it could read', () => {
+    const headerOnly = Buffer.from([0, 1, 15 << 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    const r = parseQuery(headerOnly);
+    assert.deepEqual(r.kind === 'error' ? [r.rcode, r.questionEnd, r.edns] : r.kind, [4, -1, null]);
+    const notify = query('a.example', 1232);
+    notify[2] = notify[2]! | (4 << 3);
+    const n = parseQuery(notify);
+    assert.deepEqual(n.kind === 'error' ? [n.rcode, n.edns?.version] : n.kind, [4, 0]);
+  });
+
+  it('notes whether the client asked for NSID, and where a last TSIG record is', () => {
+    assert.equal(parsed(query('a.example', 1232, [{ code: 3, data: Buffer.alloc(0) }])).edns?.nsid, true);
+    assert.equal(parsed(query('a.example', 1232)).edns?.nsid, false);
+    assert.equal(parsed(query('a.example', 1232)).tsigStart, -1);
   });
 });

@@ -1,11 +1,13 @@
 // Hot-path DNS wire parsing by hand: the header, the question and the query's EDNS0 OPT record.
+import { OPTION_NSID } from './edns-options.ts';
 
 export const HEADER_SIZE = 12;
 export const TYPE_OPT = 41;
 export const TYPE_SOA = 6;
-export const OPTION_COOKIE = 10;
+export const TYPE_TSIG = 250;
 
-export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
+/** Rcodes vpcdns answers with; above 15 the upper 8 bits go in the OPT record (RFC 6891 6.1.3). */
+export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5, NOTAUTH: 9, BADVERS: 16 } as const;
 
 const FLAG_QR = 0x8000;
 const FLAG_TC = 0x0200;
@@ -19,6 +21,7 @@ export interface QueryEdns {
   readonly start: number; // offset of the OPT RR
   readonly end: number; // offset just after it
   readonly optionsStart: number; // offset of the first option in its RDATA
+  readonly nsid: boolean; // the client asked for the server's NSID (RFC 5001)
 }
 
 /** What the data plane needs from a query; everything else is forwarded as bytes. */
@@ -30,13 +33,18 @@ export interface ParsedQuery {
   readonly qclass: number;
   readonly questionEnd: number; // offset just after QTYPE/QCLASS
   readonly edns: QueryEdns | null;
+  /** Offset of the TSIG record (the last one, RFC 8945 5.1), or -1 when the query is not signed. */
+  readonly tsigStart: number;
 }
 
 export type QueryParse =
   | { readonly kind: 'ok'; readonly query: ParsedQuery }
   | { readonly kind: 'drop'; readonly reason: string }
-  /** The header is sound but the rest is not: answer with rcode, echoing the question when it parsed. */
-  | { readonly kind: 'error'; readonly rcode: number; readonly questionEnd: number; readonly reason: string };
+  /**
+   * The header is sound but the query cannot be answered: answer with rcode, echoing the question when it
+   * parsed (questionEnd > 0), with an OPT when the query's could be read (edns).
+   */
+  | { readonly kind: 'error'; readonly rcode: number; readonly questionEnd: number; readonly edns: QueryEdns | null; readonly reason: string };
 
 export function readId(buf: Buffer): number {
   return buf.readUInt16BE(0);
@@ -122,37 +130,46 @@ export function parseQuery(buf: Buffer): QueryParse {
   const flags = buf.readUInt16BE(2);
   if ((flags & FLAG_QR) !== 0) return { kind: 'drop', reason: 'a response, not a query' };
   const qdcount = buf.readUInt16BE(4);
-  if (qdcount !== 1) return { kind: 'error', rcode: RCODE.FORMERR, questionEnd: -1, reason: `qdcount ${qdcount}` };
-  const qn = readQuestionName(buf, HEADER_SIZE);
-  if (qn === null || qn.end + 4 > buf.length) {
-    return { kind: 'error', rcode: RCODE.FORMERR, questionEnd: -1, reason: 'malformed question' };
-  }
-  const questionEnd = qn.end + 4;
+  const qn = qdcount === 1 ? readQuestionName(buf, HEADER_SIZE) : null;
+  const questionEnd = qn !== null && qn.end + 4 <= buf.length ? qn.end + 4 : -1;
+  // The records after the question (or after the header, with no question) hold the OPT, if they can be read.
+  const recordsStart = questionEnd > 0 ? questionEnd : qdcount === 0 ? HEADER_SIZE : -1;
+  const edns = recordsStart > 0 ? findQueryOpt(buf, recordsStart) : 'malformed';
+  const readableEdns = edns === 'malformed' ? null : edns;
+  // The opcode first (RFC 1035 4.1.1): an opcode vpcdns does not implement is NOTIMP whatever the question.
   const opcode = (flags >> 11) & 0x0f;
-  if (opcode !== 0) return { kind: 'error', rcode: RCODE.NOTIMP, questionEnd, reason: `opcode ${opcode}` };
-  const edns = findQueryOpt(buf, questionEnd);
+  if (opcode !== 0) return { kind: 'error', rcode: RCODE.NOTIMP, questionEnd, edns: readableEdns, reason: `opcode ${opcode}` };
+  if (qdcount !== 1) return { kind: 'error', rcode: RCODE.FORMERR, questionEnd: -1, edns: readableEdns, reason: `qdcount ${qdcount}` };
+  if (questionEnd < 0) return { kind: 'error', rcode: RCODE.FORMERR, questionEnd: -1, edns: null, reason: 'malformed question' };
   if (edns === 'malformed') {
-    return { kind: 'error', rcode: RCODE.FORMERR, questionEnd, reason: 'malformed records after the question' };
+    return { kind: 'error', rcode: RCODE.FORMERR, questionEnd, edns: null, reason: 'malformed records after the question' };
   }
+  if (foundTsigStart === TSIG_NOT_LAST) return { kind: 'error', rcode: RCODE.FORMERR, questionEnd, edns, reason: 'a TSIG record that is not the last' };
   return {
     kind: 'ok',
     query: {
       id: buf.readUInt16BE(0),
       flags,
-      qname: qn.name,
-      qtype: buf.readUInt16BE(qn.end),
-      qclass: buf.readUInt16BE(qn.end + 2),
+      qname: qn!.name,
+      qtype: buf.readUInt16BE(qn!.end),
+      qclass: buf.readUInt16BE(qn!.end + 2),
       questionEnd,
       edns,
+      tsigStart: foundTsigStart,
     },
   };
 }
 
-function findQueryOpt(buf: Buffer, questionEnd: number): QueryEdns | null | 'malformed' {
+const TSIG_NOT_LAST = -2;
+/** Where findQueryOpt found a TSIG record (-1: none; TSIG_NOT_LAST): a second result without an object per query. */
+let foundTsigStart = -1;
+
+function findQueryOpt(buf: Buffer, recordsStart: number): QueryEdns | null | 'malformed' {
   const an = buf.readUInt16BE(6);
   const ns = buf.readUInt16BE(8);
   const ar = buf.readUInt16BE(10);
-  let pos = questionEnd;
+  foundTsigStart = -1;
+  let pos = recordsStart;
   for (let i = 0; i < an + ns; i++) {
     pos = skipRecord(buf, pos);
     if (pos < 0) return 'malformed';
@@ -162,8 +179,13 @@ function findQueryOpt(buf: Buffer, questionEnd: number): QueryEdns | null | 'mal
     const start = pos;
     pos = skipRecord(buf, pos);
     if (pos < 0) return 'malformed';
-    if (buf[start] === 0 && buf.readUInt16BE(start + 1) === TYPE_OPT) {
+    const afterName = skipName(buf, start);
+    const type = buf.readUInt16BE(afterName);
+    if (type === TYPE_TSIG) foundTsigStart = i === ar - 1 ? start : TSIG_NOT_LAST;
+    if (buf[start] === 0 && type === TYPE_OPT) {
       if (edns !== null) return 'malformed'; // RFC 6891 6.1.1: more than one OPT is FORMERR
+      const options = scanOptions(buf, start + 11, pos);
+      if (options < 0) return 'malformed';
       edns = {
         udpSize: Math.max(512, buf.readUInt16BE(start + 3)),
         version: buf[start + 6]!,
@@ -171,20 +193,25 @@ function findQueryOpt(buf: Buffer, questionEnd: number): QueryEdns | null | 'mal
         start,
         end: pos,
         optionsStart: start + 11,
+        nsid: (options & HAS_NSID) !== 0,
       };
-      if (!optionsWellFormed(buf, edns.optionsStart, pos)) return 'malformed';
     }
   }
   return edns;
 }
 
-function optionsWellFormed(buf: Buffer, start: number, end: number): boolean {
+const HAS_NSID = 1;
+
+/** Checks the options' framing: -1 if broken, else a mask of the options the query carries that matter here. */
+function scanOptions(buf: Buffer, start: number, end: number): number {
+  let found = 0;
   let pos = start;
   while (pos < end) {
-    if (pos + 4 > end) return false;
+    if (pos + 4 > end) return -1;
+    if (buf.readUInt16BE(pos) === OPTION_NSID) found |= HAS_NSID;
     pos += 4 + buf.readUInt16BE(pos + 2);
   }
-  return pos === end;
+  return pos === end ? found : -1;
 }
 
 /** Calls fn(code, dataStart, dataEnd) for each EDNS option between start and end. */

@@ -7,8 +7,8 @@ import { SendQueue } from '../../src/dataplane/send-queue.ts';
 import { openDatagramSocket } from '../../src/dataplane/datagram.ts';
 import type { DatagramOptions } from '../../src/dataplane/datagram.ts';
 import { UdpUpstreamPool } from '../../src/dataplane/upstream-pool.ts';
-import { Exchange } from '../../src/dataplane/upstream-pool.ts';
-import type { ExchangeFailure } from '../../src/dataplane/upstream-pool.ts';
+import { Exchange } from '../../src/dataplane/upstream-exchange.ts';
+import type { ExchangeFailure } from '../../src/dataplane/upstream-exchange.ts';
 import { FakeUpstream, UDP_IOS, buildQuery } from './helpers.ts';
 import type { UpstreamTarget } from '../../src/dataplane/types.ts';
 

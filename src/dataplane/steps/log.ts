@@ -23,7 +23,7 @@ export class LogStep {
   /** Counts q's answer (which it must have) and logs it; returns the answer. */
   record(q: ClientQuery): Buffer {
     const reply = q.reply!;
-    const rcode = rcodeOf(reply);
+    const rcode = q.rcode >= 0 ? q.rcode : rcodeOf(reply);
     q.counter.byRcode[rcode]!++;
     const destination = q.routing?.vpc.queryLog;
     if (destination !== undefined) {

@@ -86,18 +86,18 @@ describe('AdmitStep and LoopGuardStep', () => {
 
 describe('Resolver steps', () => {
   const forwarder = new Forwarder(
-    { timeoutMs: 100, maxAttempts: 1, upstreamUdpSize: 1232, forwardTcpOverTcp: false, instanceId: Buffer.alloc(4), isOwnListener: () => false },
+    { timeoutMs: 100, maxAttempts: 1, upstreamUdpSize: 1232, forwardTcpOverTcp: false, passClientSubnet: false, instanceId: Buffer.alloc(4), isOwnListener: () => false },
     {} as UdpUpstreamPool,
     new TargetHealth({ failuresToMarkDown: 2, downBackoffMs: 1000, maxDownBackoffMs: 1000 }, () => 0),
     emptyStats(),
   );
-  const opts = { clock: new ManualClock(0), maxInFlight: 10, maxHops: 4, instanceIdHex: '00000000', ttlLimits: { maxTtl: 60, maxNegativeTtl: 60 } };
+  const opts = { clock: new ManualClock(0), maxInFlight: 10, maxHops: 4, instanceIdHex: '00000000', ttlLimits: { maxTtl: 60, maxNegativeTtl: 60 }, chaos: {}, passClientSubnet: false };
 
-  it('runs loop guard, route, cache, admit and forward, in that order (the order docs/dataplane.md gives)', () => {
+  it('runs the protocol checks, loop guard, route, cache, admit and forward, in the order docs/dataplane.md gives', () => {
     const resolver = new Resolver(opts, emptyStats(), new PacketCache(10, opts.clock), forwarder, new QueryLogWriter(1024));
     assert.deepEqual(
       resolver.steps.map((s) => s.name),
-      ['loop guard', 'route', 'cache', 'admit', 'forward'],
+      ['edns version', 'tsig', 'zone transfer', 'chaos', 'loop guard', 'route', 'cache', 'admit', 'forward'],
     );
   });
 
@@ -105,7 +105,7 @@ describe('Resolver steps', () => {
     const resolver = new Resolver(opts, emptyStats(), null, forwarder, new QueryLogWriter(1024));
     assert.deepEqual(
       resolver.steps.map((s) => s.name),
-      ['loop guard', 'route', 'admit', 'forward'],
+      ['edns version', 'tsig', 'zone transfer', 'chaos', 'loop guard', 'route', 'admit', 'forward'],
     );
   });
 });
