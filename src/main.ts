@@ -127,6 +127,11 @@ async function startDataPlane(config: Config, log: Logger): Promise<DnsDataPlane
     maxHops: d.maxHops,
     forwardTcpOverTcp: d.forwardTcpOverTcp,
     tcpIdleTimeoutMs: d.tcpIdleTimeoutMs,
+    tcpFrameTimeoutMs: d.tcpFrameTimeoutMs,
+    tcpMaxConnections: d.tcpMaxConnections,
+    tcpMaxPipelined: d.tcpMaxPipelined,
+    tcpWriteHighWaterBytes: d.tcpWriteHighWaterBytes,
+    tcpMaxQueuedBytes: d.tcpMaxQueuedBytes,
     udpIo: d.udpIo,
   };
   const dlog = log.child({ component: 'dataplane' });
