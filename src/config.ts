@@ -99,6 +99,11 @@ export const ConfigFileSchema = Type.Object(
           max_hops: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
           forward_tcp_over_tcp: Type.Optional(Type.Boolean()),
           tcp_idle_timeout_ms: Type.Optional(Type.Integer({ minimum: 100 })),
+          tcp_frame_timeout_ms: Type.Optional(Type.Integer({ minimum: 100 })),
+          tcp_max_connections: Type.Optional(Type.Integer({ minimum: 1 })),
+          tcp_max_pipelined: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+          tcp_write_high_water_bytes: Type.Optional(Type.Integer({ minimum: 1024 })),
+          tcp_max_queued_bytes: Type.Optional(Type.Integer({ minimum: 1024 })),
           workers: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
           udp_io: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('native'), Type.Literal('node')])),
           identity: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
@@ -147,6 +152,11 @@ export interface DnsSettings {
   maxHops?: number;
   forwardTcpOverTcp?: boolean;
   tcpIdleTimeoutMs?: number;
+  tcpFrameTimeoutMs?: number;
+  tcpMaxConnections?: number;
+  tcpMaxPipelined?: number;
+  tcpWriteHighWaterBytes?: number;
+  tcpMaxQueuedBytes?: number;
   /** DNS worker processes; 1 serves DNS inside the main process (docs/dataplane.md). */
   workers: number;
   /** UDP socket implementation: auto (the native addon when it loaded), native, or node (docs/dataplane.md). */
@@ -315,6 +325,11 @@ export function loadConfig(cli: CliSettings, env: NodeJS.ProcessEnv = process.en
       identity: file.dns?.identity,
       version: file.dns?.version,
       passClientSubnet: file.dns?.pass_client_subnet,
+      tcpFrameTimeoutMs: file.dns?.tcp_frame_timeout_ms,
+      tcpMaxConnections: file.dns?.tcp_max_connections,
+      tcpMaxPipelined: file.dns?.tcp_max_pipelined,
+      tcpWriteHighWaterBytes: file.dns?.tcp_write_high_water_bytes,
+      tcpMaxQueuedBytes: file.dns?.tcp_max_queued_bytes,
       workers,
       udpIo,
     },

@@ -168,6 +168,10 @@ export class MetricsRegistry {
     this.copied('vpcdns_dns_udp_sends_waited_total', 'UDP datagrams that waited for a writable socket (the kernel send buffer was full; native sockets)', () => s().udpSendsWaited);
     this.copied('vpcdns_dns_udp_sends_dropped_total', 'UDP datagrams dropped by native sockets: the wait queue was full, a waiting send failed, or the socket closed first', () => s().udpSendsDropped);
     this.copied('vpcdns_dns_tcp_retries_total', 'Truncated UDP replies retried over TCP', () => s().tcpRetries);
+    this.gauge('vpcdns_dns_tcp_connections', 'Open TCP client connections, all listeners', () => s().tcpConnections);
+    this.gauge('vpcdns_dns_tcp_queued_bytes', 'Answer bytes queued in the process for TCP clients, not yet taken by the kernel', () => s().tcpQueuedBytes);
+    this.copiedBy('vpcdns_dns_tcp_connections_closed_total', 'TCP connections closed by the server, by reason (idle, frame_timeout, evicted, refused, backlog, oversize)', 'reason', () => s().tcpClosedByReason);
+    this.copied('vpcdns_dns_tcp_read_pauses_total', 'Times a TCP connection stopped reading queries because its answers were queued past the high-water mark', () => s().tcpReadPauses);
     this.copied('vpcdns_dns_overflows_total', 'Queries answered SERVFAIL because the in-flight cap was reached', () => s().overflows);
     this.copied('vpcdns_dns_loops_detected_total', 'Queries answered SERVFAIL as forwarding loops', () => s().loopsDetected);
     this.copied('vpcdns_dns_query_log_dropped_total', 'Query-log lines dropped (buffer full or file not writable)', () => s().queryLogDropped);

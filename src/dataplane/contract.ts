@@ -74,6 +74,14 @@ export interface DataPlaneStats {
    */
   udpSendsWaited: number;
   udpSendsDropped: number;
+  /** TCP connections the server closed, by reason (idle, frame_timeout, evicted, refused, backlog, oversize). */
+  tcpClosedByReason: Record<string, number>;
+  /** Times a TCP connection stopped reading because its answers were queued past the high-water mark. */
+  tcpReadPauses: number;
+  /** Open TCP client connections, all listeners together. */
+  tcpConnections: number;
+  /** Answer bytes queued in this process for TCP clients (not yet taken by the kernel). */
+  tcpQueuedBytes: number;
   /** Queries currently waiting for an upstream. */
   inFlight: number;
   cacheEntries: number;
@@ -114,6 +122,10 @@ export function emptyStats(): DataPlaneStats {
     upstreamPortRotationFailures: 0,
     udpSendsWaited: 0,
     udpSendsDropped: 0,
+    tcpClosedByReason: {},
+    tcpReadPauses: 0,
+    tcpConnections: 0,
+    tcpQueuedBytes: 0,
     inFlight: 0,
     cacheEntries: 0,
     listeners: 0,

@@ -9,7 +9,7 @@ import { PacketCache } from './cache.ts';
 import { Forwarder } from './forwarder.ts';
 import { KeyedQueue } from './keyed-queue.ts';
 import { TargetHealth } from './health.ts';
-import { Listener, bindErrorMessage } from './listeners.ts';
+import { Listener, bindErrorMessage, type TcpLimits } from './listeners.ts';
 import { QueryLogWriter } from './query-log.ts';
 import { Resolver } from './resolver.ts';
 import type { VpcRouting } from './resolver.ts';
@@ -51,10 +51,14 @@ export interface DataPlaneOptions {
   maxDownBackoffMs?: number;
   /** A query that already went through this many vpcdns instances is a loop (default 4). */
   maxHops?: number;
-  tcpIdleTimeoutMs?: number; // default 10000
-  tcpMaxConnections?: number; // per listener, default 1000
-  tcpMaxPipelined?: number; // unanswered queries per connection before reading pauses, default 64
-  tcpMaxQueryBytes?: number; // larger frames close the connection, default 16384
+  /** TCP limits per listener (docs/dataplane.md, limits); defaults in TCP_DEFAULTS. */
+  tcpIdleTimeoutMs?: number;
+  tcpFrameTimeoutMs?: number;
+  tcpMaxConnections?: number;
+  tcpMaxPipelined?: number;
+  tcpMaxQueryBytes?: number;
+  tcpWriteHighWaterBytes?: number;
+  tcpMaxQueuedBytes?: number;
   /** How long unbindListener waits for queries in flight (default queryTimeoutMs * maxAttempts). */
   drainTimeoutMs?: number;
   /** SO_RCVBUF of listener UDP sockets (default 4 MiB, capped by the kernel); 0 keeps the system default. */
@@ -78,6 +82,17 @@ export interface DataPlaneOptions {
   /** Listener sockets shared with other cluster workers (set in worker processes; TCP is then not exclusive). */
   sharedListeners?: boolean;
 }
+
+/** The TCP limits of a listener unless the options say otherwise (RFC 7766 6.2.3; unbound and knot use similar ones). */
+export const TCP_DEFAULTS: TcpLimits = {
+  tcpIdleTimeoutMs: 10_000,
+  tcpFrameTimeoutMs: 2_000,
+  tcpMaxConnections: 1000,
+  tcpMaxPipelined: 64,
+  tcpMaxQueryBytes: 16384,
+  tcpWriteHighWaterBytes: 16384,
+  tcpMaxQueuedBytes: 256 * 1024,
+};
 
 /** Checks that ip can be a source address (binds a UDP socket to ip:0 and closes it). */
 export function probeSourceAddress(ip: string): Promise<void> {
@@ -255,8 +270,18 @@ export class DataPlane implements DnsDataPlane {
     const answers = emptyStats();
     addAnswerCounts(answers, this.answerCounters.values());
     const sends = nativeSendCounters();
+    let tcpConnections = 0;
+    let tcpQueuedBytes = 0;
+    for (const { listener } of this.listeners.values()) {
+      const load = listener.tcpLoad();
+      tcpConnections += load.connections;
+      tcpQueuedBytes += load.queuedBytes;
+    }
     return {
       ...s,
+      tcpClosedByReason: { ...s.tcpClosedByReason },
+      tcpConnections,
+      tcpQueuedBytes,
       answersByRcode: answers.answersByRcode,
       answersByVpc: answers.answersByVpc,
       answersByEndpoint: answers.answersByEndpoint,
@@ -289,10 +314,14 @@ export class DataPlane implements DnsDataPlane {
     const o = this.opts;
     return {
       port: o.port,
-      tcpIdleTimeoutMs: o.tcpIdleTimeoutMs ?? 10000,
-      tcpMaxConnections: o.tcpMaxConnections ?? 1000,
-      tcpMaxPipelined: o.tcpMaxPipelined ?? 64,
-      tcpMaxQueryBytes: o.tcpMaxQueryBytes ?? 16384,
+      tcpIdleTimeoutMs: o.tcpIdleTimeoutMs ?? TCP_DEFAULTS.tcpIdleTimeoutMs,
+      tcpFrameTimeoutMs: o.tcpFrameTimeoutMs ?? TCP_DEFAULTS.tcpFrameTimeoutMs,
+      tcpMaxConnections: o.tcpMaxConnections ?? TCP_DEFAULTS.tcpMaxConnections,
+      tcpMaxPipelined: o.tcpMaxPipelined ?? TCP_DEFAULTS.tcpMaxPipelined,
+      tcpMaxQueryBytes: o.tcpMaxQueryBytes ?? TCP_DEFAULTS.tcpMaxQueryBytes,
+      tcpWriteHighWaterBytes: o.tcpWriteHighWaterBytes ?? TCP_DEFAULTS.tcpWriteHighWaterBytes,
+      tcpMaxQueuedBytes: o.tcpMaxQueuedBytes ?? TCP_DEFAULTS.tcpMaxQueuedBytes,
+      stats: this.counters,
       drainTimeoutMs: o.drainTimeoutMs ?? (o.queryTimeoutMs ?? 1500) * (o.maxAttempts ?? 3),
       udpRecvBufferBytes: o.udpRecvBufferBytes ?? 4 * 1024 * 1024,
       shared: o.sharedListeners ?? false,

@@ -1,6 +1,7 @@
-// A DNS listener on one ip:port: a UDP socket and a TCP server (length framing, pipelining, idle timeout), drained on close.
+// A DNS listener on one ip:port: a UDP socket and a TCP server (framing, pipelining, connection limits), drained on close.
 import net from 'node:net';
 import type { Logger } from 'pino';
+import { TcpConnection, countClose, type TcpCounters, type TcpLimits } from './tcp-connection.ts';
 import type { SendQueue } from './send-queue.ts';
 import { familyOf, openDatagramSocket, type DatagramSocket, type UdpIo } from './datagram.ts';
 
@@ -40,12 +41,10 @@ class Query implements QueryClient {
   }
 }
 
-export interface ListenerOptions {
+export type { TcpLimits } from './tcp-connection.ts';
+
+export interface ListenerOptions extends TcpLimits {
   readonly port: number;
-  readonly tcpIdleTimeoutMs: number;
-  readonly tcpMaxConnections: number;
-  readonly tcpMaxPipelined: number;
-  readonly tcpMaxQueryBytes: number;
   readonly drainTimeoutMs: number;
   readonly udpRecvBufferBytes: number;
   /** UDP socket implementation (datagram.ts). */
@@ -57,6 +56,8 @@ export interface ListenerOptions {
   readonly shared: boolean;
   /** Answers go out through it, in bursts. */
   readonly sendQueue: SendQueue;
+  /** Where TCP limits that were hit are counted. */
+  readonly stats: TcpCounters;
   readonly log?: Logger;
 }
 
@@ -79,7 +80,9 @@ export class Listener implements AnswerSink {
   private closing = false;
   private inFlight = 0;
   private drained: (() => void) | null = null;
-  private readonly connections = new Set<net.Socket>();
+  private readonly connections = new Set<TcpConnection>();
+  /** Orders connections by their last complete query (the oldest idle one is evicted first). */
+  private activity = 0;
 
   private constructor(
     readonly ip: string,
@@ -161,13 +164,37 @@ export class Listener implements AnswerSink {
       socket.destroy();
       return;
     }
-    this.connections.add(socket);
-    const conn = new TcpConnection(this, socket, this.opts);
-    socket.on('data', (chunk: Buffer) => conn.onData(chunk));
-    // RFC 7766 6.2.3: close idle connections, but not while answers are still owed.
-    socket.on('timeout', () => conn.onIdle());
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.connections.delete(socket));
+    // A full table makes room by closing its oldest idle connection (as unbound and knot do), so that slow
+    // clients cannot keep new ones out; only when every connection still owes answers is the new one refused.
+    if (this.connections.size >= this.opts.tcpMaxConnections && !this.evictOldestIdle()) {
+      countClose(this.opts.stats, 'refused');
+      socket.destroy();
+      return;
+    }
+    this.connections.add(new TcpConnection(this, socket, this.opts));
+  }
+
+  private evictOldestIdle(): boolean {
+    let oldest: TcpConnection | null = null;
+    for (const c of this.connections) if (c.idle && (oldest === null || c.lastActive < oldest.lastActive)) oldest = c;
+    oldest?.close('evicted');
+    return oldest !== null;
+  }
+
+  /** A connection left the table (closed by either side). */
+  forget(conn: TcpConnection): void {
+    this.connections.delete(conn);
+  }
+
+  nextActivity(): number {
+    return ++this.activity;
+  }
+
+  /** Open TCP connections and the answer bytes queued to them in this process (gauges). */
+  tcpLoad(): { connections: number; queuedBytes: number } {
+    let queuedBytes = 0;
+    for (const c of this.connections) queuedBytes += c.queuedBytes;
+    return { connections: this.connections.size, queuedBytes };
   }
 
   get isClosing(): boolean {
@@ -188,7 +215,7 @@ export class Listener implements AnswerSink {
         };
       });
     }
-    for (const socket of this.connections) socket.destroy();
+    for (const conn of this.connections) conn.close(null);
     this.opts.sendQueue.flush(); // the answers of the last queries are still queued
     await this.udp.close();
     await tcpClosed;
@@ -197,8 +224,8 @@ export class Listener implements AnswerSink {
 
 function listenTcp(ip: string, opts: ListenerOptions): Promise<net.Server> {
   return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.maxConnections = opts.tcpMaxConnections;
+    // The socket's writable high-water mark is where write() returns false and reading pauses.
+    const server = net.createServer({ highWaterMark: opts.tcpWriteHighWaterBytes });
     const onError = (err: Error): void => {
       server.close();
       reject(new Error(bindErrorMessage(ip, opts.port, 'tcp', err)));
@@ -209,59 +236,4 @@ function listenTcp(ip: string, opts: ListenerOptions): Promise<net.Server> {
       resolve(server);
     });
   });
-}
-
-/** One client's TCP connection: length framing, pipelining up to a cap (reading pauses beyond it), answers in the order they are ready. */
-class TcpConnection implements AnswerSink {
-  private buffered: Buffer = Buffer.alloc(0);
-  private pending = 0;
-  private readonly address: string;
-  private readonly port: number;
-
-  constructor(
-    private readonly listener: Listener,
-    private readonly socket: net.Socket,
-    private readonly opts: ListenerOptions,
-  ) {
-    this.address = socket.remoteAddress ?? '';
-    this.port = socket.remotePort ?? 0;
-    socket.setNoDelay(true);
-    socket.setTimeout(opts.tcpIdleTimeoutMs);
-  }
-
-  onData(chunk: Buffer): void {
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-    while (this.buffered.length >= 2) {
-      const length = this.buffered.readUInt16BE(0);
-      if (length > this.opts.tcpMaxQueryBytes) {
-        this.socket.destroy(); // cannot skip safely without reading it all; a query this large is abuse
-        return;
-      }
-      if (this.buffered.length < 2 + length) break;
-      const msg = this.buffered.subarray(2, 2 + length);
-      this.buffered = this.buffered.subarray(2 + length);
-      this.pending++;
-      if (this.pending >= this.opts.tcpMaxPipelined) this.socket.pause();
-      this.listener.dispatch(this, 'tcp', msg, this.address, this.port);
-    }
-  }
-
-  onIdle(): void {
-    if (this.pending === 0) this.socket.end();
-  }
-
-  answered(_query: Query, reply: Buffer | null): void {
-    const socket = this.socket;
-    if (reply !== null && !socket.destroyed && socket.writable) {
-      const frame = Buffer.allocUnsafe(2 + reply.length);
-      frame.writeUInt16BE(reply.length, 0);
-      reply.copy(frame, 2);
-      socket.write(frame);
-    }
-    this.pending--;
-    const closing = this.listener.isClosing;
-    if (socket.isPaused() && this.pending < this.opts.tcpMaxPipelined && !closing) socket.resume();
-    if (this.pending === 0 && closing) socket.end();
-    this.listener.settled();
-  }
 }

@@ -93,6 +93,10 @@ export function mergeStats(all: readonly DataPlaneStats[]): DataPlaneStats {
     out.upstreamPortRotationFailures += s.upstreamPortRotationFailures;
     out.udpSendsWaited += s.udpSendsWaited;
     out.udpSendsDropped += s.udpSendsDropped;
+    addCounts(out.tcpClosedByReason, s.tcpClosedByReason);
+    out.tcpReadPauses += s.tcpReadPauses;
+    out.tcpConnections += s.tcpConnections;
+    out.tcpQueuedBytes += s.tcpQueuedBytes;
     out.inFlight += s.inFlight;
     out.cacheEntries += s.cacheEntries;
     out.listeners = Math.max(out.listeners, s.listeners);

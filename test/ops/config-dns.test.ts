@@ -28,3 +28,24 @@ describe('dns.workers', () => {
     }
   });
 });
+
+describe('dns TCP limits', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vpcdns-cfg-'));
+  const file = join(dir, 'c.yaml');
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('are read from the config file, and left to the data plane\'s defaults when absent', () => {
+    writeFileSync(file, 'dns: { tcp_frame_timeout_ms: 1500, tcp_max_connections: 200, tcp_max_pipelined: 16, tcp_write_high_water_bytes: 8192, tcp_max_queued_bytes: 65536 }\n');
+    const dns = loadConfig({ config: file }, {}).dns;
+    assert.deepEqual(
+      [dns.tcpFrameTimeoutMs, dns.tcpMaxConnections, dns.tcpMaxPipelined, dns.tcpWriteHighWaterBytes, dns.tcpMaxQueuedBytes],
+      [1500, 200, 16, 8192, 65536],
+    );
+    assert.equal(loadConfig({}, {}).dns.tcpMaxConnections, undefined);
+  });
+
+  it('refuses values below their minimum', () => {
+    writeFileSync(file, 'dns: { tcp_max_connections: 0 }\n');
+    assert.throws(() => loadConfig({ config: file }, {}), /tcp_max_connections/);
+  });
+});
