@@ -63,8 +63,9 @@ async function buildTypedApp(deps: AppDeps) {
     requestIdHeader: false,
     // vpcdns logs one line per request itself (onResponse below), with project and route.
     logController: new LogController({ disableRequestLogging: true }),
-    // Strict bodies: no coercion ("5" stays a string), unknown fields are refused rather than dropped.
-    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Strict bodies: no coercion ("5" stays a string), unknown fields are refused rather than dropped. `verbose` hands
+    // the error renderer the value at fault and its schema's description (plugins/errors.ts).
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, verbose: true } },
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -1,29 +1,14 @@
 // `vpcdns endpoint ...`: resolver endpoints and their addresses (E1-E9).
+import type { Static } from '@sinclair/typebox';
 import { Command, Option } from 'commander';
+import type { EndpointSchema, IpaddressSchema } from '../api/schemas/endpoint.ts';
 import { action, common, statusOrGone, waitable, type Ctx } from './command.ts';
 import { CommandFailed, UsageError } from './errors.ts';
 import type { CliIo } from './io.ts';
 import type { Column } from './output.ts';
 
-interface Endpoint {
-  id: string;
-  name: string;
-  direction: string;
-  status: string;
-  vpc_id: string | null;
-  ipaddress_count: number;
-  resolver_rule_count: number;
-  create_time: string;
-  update_time: string;
-}
-
-interface Ipaddress {
-  id: string;
-  ip: string;
-  subnet_id: string;
-  status: string;
-  error_info: string | null;
-}
+type Endpoint = Static<typeof EndpointSchema>;
+type Ipaddress = Static<typeof IpaddressSchema>;
 
 const COLUMNS: Column<Endpoint>[] = [
   { header: 'ID', value: (e) => e.id },

@@ -1,28 +1,13 @@
 // `vpcdns vpc ...` and `vpcdns subnet ...`: networks through the VPC v1 subset (/v1/{project_id}/...).
+import type { Static } from '@sinclair/typebox';
 import { Command } from 'commander';
+import type { SubnetSchema, VpcSchema } from '../api/schemas/network.ts';
 import { action, common, type Ctx } from './command.ts';
 import type { CliIo } from './io.ts';
 import type { Column } from './output.ts';
 
-interface Vpc {
-  id: string;
-  name: string;
-  description: string;
-  cidr: string;
-  status: string;
-  created_at: string;
-}
-
-interface Subnet {
-  id: string;
-  name: string;
-  cidr: string;
-  gateway_ip: string;
-  vpc_id: string;
-  neutron_subnet_id: string;
-  status: string;
-  created_at: string;
-}
+type Vpc = Static<typeof VpcSchema>;
+type Subnet = Static<typeof SubnetSchema>;
 
 const VPC_COLUMNS: Column<Vpc>[] = [
   { header: 'ID', value: (v) => v.id },

@@ -1,29 +1,15 @@
 // `vpcdns rule ...`: resolver rules (forward a domain to targets from an endpoint) and their VPCs (R1-R7).
+import type { Static } from '@sinclair/typebox';
 import { Command } from 'commander';
+import type { ResolverRuleSchema, RouterSchema, ShowResolverRuleSchema } from '../api/schemas/rule.ts';
 import { action, common, statusOrGone, waitable, type Ctx } from './command.ts';
 import { UsageError } from './errors.ts';
 import type { CliIo } from './io.ts';
 import type { Column } from './output.ts';
 
-interface Router {
-  router_id: string;
-  router_region: string;
-  status: string;
-}
-
-interface Rule {
-  id: string;
-  name: string;
-  domain_name: string;
-  endpoint_id: string;
-  status: string;
-  rule_type: string;
-  ipaddress_count: number;
-  create_time: string;
-  update_time: string;
-  ipaddresses?: { ip: string; port?: number }[];
-  routers?: Router[];
-}
+type Router = Static<typeof RouterSchema>;
+/** As listed (with routers) or shown (with targets and routers). */
+type Rule = Static<typeof ResolverRuleSchema> & Partial<Pick<Static<typeof ShowResolverRuleSchema>, 'ipaddresses' | 'routers'>>;
 
 const COLUMNS: Column<Rule>[] = [
   { header: 'ID', value: (r) => r.id },

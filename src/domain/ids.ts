@@ -21,8 +21,10 @@ export function randomHex32(): string {
 export const newResourceId = randomHex32;
 export const newUuid = (): string => randomUUID();
 
-const HEX32 = /^[0-9a-f]{32}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const RESOURCE_ID_PATTERN = '^[0-9a-f]{32}$';
+export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+const HEX32 = new RegExp(RESOURCE_ID_PATTERN);
+const UUID = new RegExp(UUID_PATTERN);
 
 export const isResourceId = (id: string): boolean => HEX32.test(id);
 export const isUuid = (id: string): boolean => UUID.test(id);

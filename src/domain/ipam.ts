@@ -8,7 +8,12 @@ export interface Cidr {
   readonly size: number; // number of addresses
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+/** Strict dotted quad (no leading zeros, no shorthand), as a JSON-schema pattern. */
+export const IPV4_PATTERN = `^${OCTET}(\\.${OCTET}){3}$`;
+/** A dotted quad a DNS server can have: not 0.0.0.0/8, multicast (224/4) or reserved/broadcast (240/4). */
+export const UNICAST_IPV4_PATTERN = `^(22[0-3]|2[01]\\d|1\\d\\d|[1-9]\\d?)(\\.${OCTET}){3}$`;
+const IPV4 = new RegExp(IPV4_PATTERN);
 
 /** Strict dotted-quad IPv4 (no leading zeros, no shorthand). */
 export function isIpv4(text: unknown): text is string {

@@ -3,10 +3,6 @@ import {
   AppError,
   endpointNameExists,
   endpointNotFound,
-  invalidDirection,
-  invalidEndpointId,
-  invalidEndpointName,
-  invalidIp,
   invalidIpCount,
   invalidRegion,
   invalidSubnetId,
@@ -20,13 +16,11 @@ import {
   subnetFull,
   subnetsInDifferentVpcs,
 } from '../domain/errors.ts';
-import { isResourceId, newResourceId } from '../domain/ids.ts';
-import { allocateAddress, allocateAfter, cidrContains, ipToInt, isIpv4, isNetworkOrBroadcast, parseCidr } from '../domain/ipam.ts';
-import { isValidName } from '../domain/names.ts';
+import { newResourceId } from '../domain/ids.ts';
+import { allocateAddress, allocateAfter, cidrContains, ipToInt, isNetworkOrBroadcast, parseCidr } from '../domain/ipam.ts';
 import type { Status } from '../domain/status.ts';
 import {
   ConstraintViolation,
-  DIRECTIONS,
   type AddressRecord,
   type AddressView,
   type Direction,
@@ -42,16 +36,18 @@ import type { Principal, ServiceDeps } from './context.ts';
 export const MIN_ADDRESSES = 2;
 export const MAX_ADDRESSES = 6;
 
+/** An address as a client asks for it (the route's schema checked each field): no ip, "" or null: allocate. */
 export interface AddressRequest {
-  subnet_id?: unknown;
-  ip?: unknown;
+  subnet_id: string;
+  ip?: string | null;
 }
 
 export interface CreateEndpointInput {
-  name?: unknown;
-  direction?: unknown;
-  region?: unknown;
-  ipaddresses?: unknown;
+  name: string;
+  direction: Direction;
+  region: string;
+  /** MIN_ADDRESSES to MAX_ADDRESSES of them. */
+  ipaddresses: readonly AddressRequest[];
 }
 
 /** An address request after validation: its subnet is known and the ip, when given, fits it. */
@@ -62,8 +58,6 @@ interface CheckedAddress {
   /** The subnet's highest address in use, read with the subnet (bind), for the first allocation attempt. */
   highestInUse?: number | null;
 }
-
-const isDirection = (d: unknown): d is Direction => typeof d === 'string' && (DIRECTIONS as readonly string[]).includes(d);
 
 /** An address an open transaction of this process is inserting. */
 interface Claim {
@@ -77,19 +71,11 @@ export class EndpointService {
 
   constructor(private readonly deps: ServiceDeps) {}
 
-  /** E1: validates everything, then writes the endpoint and its addresses as PENDING_CREATE in one transaction. */
+  /** E1: checks the addresses against their subnets, then writes the endpoint and its addresses as PENDING_CREATE in one transaction. */
   async createEndpoint(p: Principal, input: CreateEndpointInput): Promise<EndpointView> {
-    if (!isValidName(input.name)) throw invalidEndpointName(input.name);
-    const name = input.name;
-    if (!isDirection(input.direction)) throw invalidDirection(input.direction);
-    const direction = input.direction;
+    const { name, direction } = input;
     if (input.region !== this.deps.settings.region) throw invalidRegion(input.region);
-    if (!Array.isArray(input.ipaddresses) || input.ipaddresses.length < MIN_ADDRESSES || input.ipaddresses.length > MAX_ADDRESSES) {
-      const n = Array.isArray(input.ipaddresses) ? input.ipaddresses.length : 0;
-      throw invalidIpCount(`An endpoint needs ${MIN_ADDRESSES} to ${MAX_ADDRESSES} ipaddresses; got ${n}.`);
-    }
-    const requests = input.ipaddresses as AddressRequest[];
-    const checked = await this.checkAddresses(p, requests, 'ipaddresses');
+    const checked = await this.checkAddresses(p, input.ipaddresses, 'ipaddresses');
     const vpcId = checked[0]!.subnet.vpcId;
     for (const c of checked) {
       if (c.subnet.vpcId !== vpcId) {
@@ -120,24 +106,19 @@ export class EndpointService {
   }
 
   async showEndpoint(p: Principal, id: string): Promise<EndpointView> {
-    if (!isResourceId(id)) throw invalidEndpointId(id);
     const ep = await this.deps.store.endpoints.get(p.projectId, id);
     if (!ep) throw endpointNotFound(id);
     return ep;
   }
 
-  /** E2: `direction` is required (the SDKs send it); a missing or unknown one is DNS.1503. */
-  listEndpoints(p: Principal, filter: Omit<EndpointFilter, 'direction'> & { direction?: string }, page: Page) {
-    const { direction } = filter;
-    if (!isDirection(direction)) throw invalidDirection(direction);
-    return this.deps.store.endpoints.find(p.projectId, { ...filter, direction }, page);
+  /** E2: the endpoints of one direction, filtered. */
+  listEndpoints(p: Principal, filter: EndpointFilter, page: Page) {
+    return this.deps.store.endpoints.find(p.projectId, filter, page);
   }
 
   /** E4: only the name changes; it needs no data-plane work, so the status is kept. */
-  async updateEndpoint(p: Principal, id: string, input: { name?: unknown }): Promise<EndpointView> {
-    if (!isResourceId(id)) throw invalidEndpointId(id);
-    if (!isValidName(input.name)) throw invalidEndpointName(input.name);
-    const name = input.name;
+  async updateEndpoint(p: Principal, id: string, input: { name: string }): Promise<EndpointView> {
+    const { name } = input;
     return this.deps.store.transaction(async (tx) => {
       await tx.endpoints.lock(id);
       const ep = await tx.endpoints.get(p.projectId, id);
@@ -155,7 +136,6 @@ export class EndpointService {
 
   /** E5: the endpoint and all its addresses go to PENDING_DELETE; the reconciler releases and removes them. */
   async deleteEndpoint(p: Principal, id: string): Promise<EndpointView> {
-    if (!isResourceId(id)) throw invalidEndpointId(id);
     const view = await this.deps.store.transaction(async (tx) => {
       await tx.endpoints.lock(id);
       const ep = await tx.endpoints.get(p.projectId, id);
@@ -173,16 +153,14 @@ export class EndpointService {
   }
 
   /** E6, the seed operation: bind one address (given, or allocated when `ip` is absent or ""). */
-  async bindIpAddress(p: Principal, id: string, input: { ipaddress?: unknown }): Promise<EndpointView> {
-    if (!isResourceId(id)) throw invalidEndpointId(id);
+  async bindIpAddress(p: Principal, id: string, input: { ipaddress: AddressRequest }): Promise<EndpointView> {
     const claims: Claim[] = [];
     const view = await this.withClaims(claims, () =>
       this.deps.store.transaction(async (tx) => {
         await tx.endpoints.lock(id);
         // After the lock, one statement reads the endpoint and the subnet named (with its highest address in use).
-        const request = input.ipaddress as AddressRequest;
-        const subnetId = request !== null && typeof request === 'object' && typeof request.subnet_id === 'string' && request.subnet_id !== '' ? request.subnet_id : null;
-        const found = subnetId === null ? { endpoint: await tx.endpoints.get(p.projectId, id), subnet: undefined } : await tx.endpoints.getWithSubnet(p.projectId, id, subnetId);
+        const request = input.ipaddress;
+        const found = await tx.endpoints.getWithSubnet(p.projectId, id, request.subnet_id);
         const current = found?.endpoint;
         if (!current) throw endpointNotFound(id);
         const [checked] = await this.checkAddresses(p, [request], 'ipaddress', async () => found!.subnet);
@@ -206,7 +184,6 @@ export class EndpointService {
   }
 
   async listIpAddresses(p: Principal, id: string): Promise<AddressView[]> {
-    if (!isResourceId(id)) throw invalidEndpointId(id);
     const views = await this.deps.store.addresses.listViewsByEndpoint(p.projectId, id);
     if (!views) throw endpointNotFound(id);
     return views;
@@ -214,7 +191,6 @@ export class EndpointService {
 
   /** E8: the address goes to PENDING_DELETE; an endpoint keeps at least two addresses. */
   async unbindIpAddress(p: Principal, id: string, addressId: string): Promise<EndpointView> {
-    if (!isResourceId(id)) throw invalidEndpointId(id);
     const view = await this.deps.store.transaction(async (tx) => {
       await tx.endpoints.lock(id);
       // Both read after the lock, in one statement: the endpoint and the address to unbind.
@@ -255,8 +231,6 @@ export class EndpointService {
     const out: CheckedAddress[] = [];
     for (const [i, r] of requests.entries()) {
       const f = requests.length === 1 && field === 'ipaddress' ? field : `${field}[${i}]`;
-      if (r === null || typeof r !== 'object') throw invalidSubnetId(r, `${f}.subnet_id`, 'is missing');
-      if (typeof r.subnet_id !== 'string' || r.subnet_id === '') throw invalidSubnetId(r.subnet_id, `${f}.subnet_id`, 'is missing or not a string');
       let subnet: SubnetRecord | undefined;
       let highestInUse: number | null | undefined;
       const found = await findSubnet(r.subnet_id);
@@ -264,7 +238,6 @@ export class EndpointService {
       if (!subnet) throw invalidSubnetId(r.subnet_id, `${f}.subnet_id`);
       let ip: string | null = null;
       if (r.ip !== undefined && r.ip !== null && r.ip !== '') {
-        if (!isIpv4(r.ip)) throw invalidIp(r.ip, `${f}.ip`);
         ip = r.ip;
         const cidr = parseCidr(subnet.cidr)!;
         if (!cidrContains(cidr, ip)) throw ipNotInSubnet(ip, subnet.cidr, `${f}.ip`);

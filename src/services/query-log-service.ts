@@ -1,36 +1,34 @@
 // Query-logging configurations (operations Q1-Q6): where the data plane writes a VPC's query log lines.
 import {
   dnsVpcNotFound,
-  invalidLogDestination,
   invalidMarker,
-  invalidQueryLogId,
   invalidRegion,
-  invalidVpcId,
   queryLogNotFound,
   resourceInUse,
   vpcAlreadyLogged,
   vpcNotLogged,
 } from '../domain/errors.ts';
-import { isResourceId, isUuid, newResourceId } from '../domain/ids.ts';
+import { isResourceId, newResourceId } from '../domain/ids.ts';
 import type { QueryLogConfigRecord } from '../store/rule-types.ts';
 import { ConstraintViolation, type Repos } from '../store/types.ts';
 import type { Principal, ServiceDeps } from './context.ts';
 
-/**
- * A log group is a folder under query_log.dir and a topic a JSON-lines file in it. Ids are single path
- * segments (no '/', and they cannot be '.' or '..' since they start with a letter or digit).
- */
-const LOG_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** A VPC to log; the region, when given, must be this one. */
+export interface VpcInput {
+  vpc: { vpc_id: string; vpc_region?: string };
+}
 
-type VpcInput = { vpc?: { vpc_id?: unknown; vpc_region?: unknown } };
+/** Where the lines go: a log group (a folder under query_log.dir) and a topic (a JSON-lines file in it). */
+export interface CreateQueryLogInput extends VpcInput {
+  lts_group_id: string;
+  lts_topic_id: string;
+}
 
 export class QueryLogService {
   constructor(private readonly deps: ServiceDeps) {}
 
   /** Q1: one VPC at creation; more with Q5. */
-  async createQueryLogConfig(p: Principal, input: { lts_group_id?: unknown; lts_topic_id?: unknown } & VpcInput): Promise<QueryLogConfigRecord> {
-    if (typeof input.lts_group_id !== 'string' || !LOG_ID.test(input.lts_group_id)) throw invalidLogDestination('lts_group_id', input.lts_group_id);
-    if (typeof input.lts_topic_id !== 'string' || !LOG_ID.test(input.lts_topic_id)) throw invalidLogDestination('lts_topic_id', input.lts_topic_id);
+  async createQueryLogConfig(p: Principal, input: CreateQueryLogInput): Promise<QueryLogConfigRecord> {
     const vpcId = await this.checkVpc(p, input);
     const record: QueryLogConfigRecord = {
       id: newResourceId(),
@@ -48,7 +46,6 @@ export class QueryLogService {
   }
 
   async showQueryLogConfig(p: Principal, id: string): Promise<QueryLogConfigRecord> {
-    if (!isResourceId(id)) throw invalidQueryLogId(id);
     const c = await this.deps.store.queryLogs.get(p.projectId, id);
     if (!c) throw queryLogNotFound(id);
     return c;
@@ -93,7 +90,6 @@ export class QueryLogService {
   }
 
   private async write(p: Principal, id: string, change: (tx: Repos, c: QueryLogConfigRecord) => Promise<void>): Promise<QueryLogConfigRecord> {
-    if (!isResourceId(id)) throw invalidQueryLogId(id);
     const after = await this.deps.store.transaction(async (tx) => {
       const c = await tx.queryLogs.get(p.projectId, id);
       if (!c) throw queryLogNotFound(id);
@@ -105,10 +101,8 @@ export class QueryLogService {
   }
 
   private async checkVpc(p: Principal, input: VpcInput): Promise<string> {
-    const vpcId = input.vpc?.vpc_id;
-    if (typeof vpcId !== 'string' || !isUuid(vpcId)) throw invalidVpcId(vpcId, 'vpc.vpc_id');
-    const region = input.vpc?.vpc_region;
-    if (region !== undefined && region !== null && region !== this.deps.settings.region) throw invalidRegion(region);
+    const { vpc_id: vpcId, vpc_region: region } = input.vpc;
+    if (region !== undefined && region !== this.deps.settings.region) throw invalidRegion(region);
     if (!(await this.deps.store.vpcs.get(p.projectId, vpcId))) throw dnsVpcNotFound(vpcId, 'vpc.vpc_id');
     return vpcId;
   }

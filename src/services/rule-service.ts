@@ -5,14 +5,9 @@ import {
   emptyRequest,
   endpointNotActive,
   endpointNotFound,
-  invalidDomainName,
-  invalidEndpointId,
   invalidMarker,
   invalidRegion,
-  invalidRuleId,
-  invalidRuleName,
   invalidRuleTargets,
-  invalidVpcId,
   resourceInUse,
   routerAlreadyAssociated,
   routerNotAssociated,
@@ -21,10 +16,8 @@ import {
   ruleQuotaExceeded,
   vpcDomainTaken,
 } from '../domain/errors.ts';
-import { domainKey, isValidDomainName } from '../domain/domain-name.ts';
-import { isResourceId, isUuid, newResourceId } from '../domain/ids.ts';
-import { ipToInt, isIpv4 } from '../domain/ipam.ts';
-import { isValidName } from '../domain/names.ts';
+import { domainKey } from '../domain/domain-name.ts';
+import { isResourceId, newResourceId } from '../domain/ids.ts';
 import type { Status } from '../domain/status.ts';
 import type { AssociationRecord, RuleFilter, RuleTarget, RuleView } from '../store/rule-types.ts';
 import { ConstraintViolation, type Page } from '../store/types.ts';
@@ -32,34 +25,31 @@ import type { Principal, ServiceDeps } from './context.ts';
 
 export const MAX_RULE_TARGETS = 6;
 
+/** A target as a client sends it (the route's schema checked each field): a unicast IPv4, port 1-65535 or 53. */
+export interface TargetRequest {
+  ip: string;
+  port?: number | null;
+}
+
 export interface RuleInput {
-  name?: unknown;
-  domain_name?: unknown;
-  endpoint_id?: unknown;
-  ipaddresses?: unknown;
+  name: string;
+  domain_name: string;
+  endpoint_id: string;
+  /** 1 to MAX_RULE_TARGETS of them. */
+  ipaddresses: readonly TargetRequest[];
 }
 
-/** Unicast IPv4 a DNS server can have: not 0.0.0.0/8, multicast (224/4) or reserved/broadcast (240/4). */
-function isUnicast(ip: string): boolean {
-  const first = ipToInt(ip) >>> 24;
-  return first !== 0 && first < 224;
+/** A router (VPC) to associate or disassociate; the region, when given, must be this one. */
+export interface RouterInput {
+  router: { router_id: string; router_region?: string };
 }
 
-/** 1 to 6 targets {ip, port?}, unicast IPv4, port 1-65535 (default 53), no repeats. */
-export function checkTargets(value: unknown): RuleTarget[] {
-  if (!Array.isArray(value) || value.length < 1 || value.length > MAX_RULE_TARGETS) {
-    throw invalidRuleTargets(`ipaddresses must list 1 to ${MAX_RULE_TARGETS} target DNS servers; got ${Array.isArray(value) ? value.length : JSON.stringify(value)}.`);
-  }
+/** The targets with their ports (default 53); a target listed twice is refused. */
+function checkTargets(requests: readonly TargetRequest[]): RuleTarget[] {
   const seen = new Set<string>();
-  return value.map((t: { ip?: unknown; port?: unknown } | null, i) => {
+  return requests.map((t, i) => {
     const field = `ipaddresses[${i}]`;
-    if (t === null || typeof t !== 'object' || !isIpv4(t.ip) || !isUnicast(t.ip)) {
-      throw invalidRuleTargets(`${field}.ip must be a unicast IPv4 address; got ${JSON.stringify(t?.ip)}.`, `${field}.ip`);
-    }
     const port = t.port ?? 53;
-    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-      throw invalidRuleTargets(`${field}.port must be an integer from 1 to 65535; got ${JSON.stringify(t.port)}.`, `${field}.port`);
-    }
     const key = `${t.ip}:${port}`;
     if (seen.has(key)) throw invalidRuleTargets(`${field}: ${key} appears more than once.`, `${field}.ip`);
     seen.add(key);
@@ -72,9 +62,6 @@ export class RuleService {
 
   /** R1: the rule and its targets are written PENDING_CREATE; the reconciler makes them ACTIVE in the data plane. */
   async createResolverRule(p: Principal, input: RuleInput): Promise<RuleView> {
-    if (!isValidName(input.name)) throw invalidRuleName(input.name);
-    if (!isValidDomainName(input.domain_name)) throw invalidDomainName(input.domain_name);
-    if (typeof input.endpoint_id !== 'string' || !isResourceId(input.endpoint_id)) throw invalidEndpointId(String(input.endpoint_id));
     const targets = checkTargets(input.ipaddresses);
     const { name, domain_name: domainName, endpoint_id: endpointId } = input;
     const key = domainKey(domainName);
@@ -101,7 +88,6 @@ export class RuleService {
   }
 
   async showResolverRule(p: Principal, id: string): Promise<RuleView> {
-    if (!isResourceId(id)) throw invalidRuleId(id);
     const rule = await this.deps.store.rules.get(p.projectId, id);
     if (!rule) throw ruleNotFound(id);
     return rule;
@@ -125,10 +111,8 @@ export class RuleService {
   }
 
   /** R4: a new name and/or a whole new target list; the rule shows PENDING_UPDATE until the data plane has it. */
-  async updateResolverRule(p: Principal, id: string, input: { name?: unknown; ipaddresses?: unknown }): Promise<RuleView> {
-    if (!isResourceId(id)) throw invalidRuleId(id);
+  async updateResolverRule(p: Principal, id: string, input: { name?: string; ipaddresses?: readonly TargetRequest[] }): Promise<RuleView> {
     if (input.name === undefined && input.ipaddresses === undefined) throw emptyRequest('Send name, ipaddresses, or both.');
-    if (input.name !== undefined && !isValidName(input.name)) throw invalidRuleName(input.name);
     const targets = input.ipaddresses === undefined ? undefined : checkTargets(input.ipaddresses);
     const view = await this.deps.store.transaction(async (tx) => {
       await tx.rules.lock(id);
@@ -137,7 +121,7 @@ export class RuleService {
       assertRuleNotDeleting(rule.id, rule.status);
       const now = this.deps.clock.now();
       const status: Status = rule.status === 'PENDING_CREATE' ? 'PENDING_CREATE' : 'PENDING_UPDATE';
-      await tx.rules.update(id, { name: input.name as string | undefined, status, updatedAt: now }, targets);
+      await tx.rules.update(id, { name: input.name, status, updatedAt: now }, targets);
       return (await tx.rules.get(p.projectId, id))!;
     });
     this.deps.notify();
@@ -146,7 +130,6 @@ export class RuleService {
 
   /** R5: refused while VPCs are associated (DNS.0608 names them). */
   async deleteResolverRule(p: Principal, id: string): Promise<RuleView> {
-    if (!isResourceId(id)) throw invalidRuleId(id);
     const view = await this.deps.store.transaction(async (tx) => {
       await tx.rules.lock(id);
       const rule = await tx.rules.get(p.projectId, id);
@@ -164,8 +147,8 @@ export class RuleService {
   }
 
   /** R6: associates a VPC of the project; one rule per (VPC, domain), enforced by a unique constraint. */
-  async associateRouter(p: Principal, id: string, input: { router?: { router_id?: unknown; router_region?: unknown } }): Promise<AssociationRecord> {
-    const vpcId = await this.checkRouter(p, id, input);
+  async associateRouter(p: Principal, id: string, input: RouterInput): Promise<AssociationRecord> {
+    const vpcId = await this.checkRouter(p, input);
     const assoc = await this.deps.store.transaction(async (tx) => {
       await tx.rules.lock(id);
       const rule = await tx.rules.get(p.projectId, id);
@@ -196,8 +179,8 @@ export class RuleService {
   }
 
   /** R7: the association goes PENDING_DELETE and disappears from `routers` once the data plane dropped it. */
-  async disassociateRouter(p: Principal, id: string, input: { router?: { router_id?: unknown; router_region?: unknown } }): Promise<AssociationRecord> {
-    const vpcId = await this.checkRouter(p, id, input);
+  async disassociateRouter(p: Principal, id: string, input: RouterInput): Promise<AssociationRecord> {
+    const vpcId = await this.checkRouter(p, input);
     const assoc = await this.deps.store.transaction(async (tx) => {
       await tx.rules.lock(id);
       const rule = await tx.rules.get(p.projectId, id);
@@ -213,12 +196,9 @@ export class RuleService {
     return assoc;
   }
 
-  private async checkRouter(p: Principal, id: string, input: { router?: { router_id?: unknown; router_region?: unknown } }): Promise<string> {
-    if (!isResourceId(id)) throw invalidRuleId(id);
-    const vpcId = input.router?.router_id;
-    if (typeof vpcId !== 'string' || !isUuid(vpcId)) throw invalidVpcId(vpcId, 'router.router_id');
-    const region = input.router?.router_region;
-    if (region !== undefined && region !== null && region !== this.deps.settings.region) throw invalidRegion(region);
+  private async checkRouter(p: Principal, input: RouterInput): Promise<string> {
+    const { router_id: vpcId, router_region: region } = input.router;
+    if (region !== undefined && region !== this.deps.settings.region) throw invalidRegion(region);
     if (!(await this.deps.store.vpcs.get(p.projectId, vpcId))) throw dnsVpcNotFound(vpcId, 'router.router_id');
     return vpcId;
   }

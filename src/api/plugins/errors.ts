@@ -1,15 +1,21 @@
 // The one error renderer: AppError, schema failures and framework errors all leave in the wire shape.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, bodyTooLarge, emptyRequest, invalidRequest, routeNotFound, unsupportedMediaType, type ErrorCode } from '../../domain/errors.ts';
+import { AppError, bodyTooLarge, emptyRequest, invalidRequest, quoted, routeNotFound, unsupportedMediaType, type ErrorCode } from '../../domain/errors.ts';
 
 interface SchemaIssue {
   instancePath: string;
   keyword: string;
   message?: string;
   params: Record<string, unknown>;
+  /** With Ajv's `verbose` (app.ts): the value at fault and the schema it failed. */
+  data?: unknown;
+  parentSchema?: { description?: string };
 }
 
-/** Which documented code a schema failure on a given field becomes (routes may declare their own map). */
+/**
+ * Which documented code a schema failure on a given field becomes, by the field's own name (`ip` for
+ * "ipaddresses[1].ip"), or `name[]` for an item of a list; a field without one gives DNS.0002.
+ */
 export type FieldCodes = Readonly<Record<string, ErrorCode>>;
 
 declare module 'fastify' {
@@ -19,17 +25,13 @@ declare module 'fastify' {
   }
 }
 
-const ENDPOINT_FIELD_CODES: FieldCodes = {
-  name: 'DNS.1501',
-  direction: 'DNS.1503',
-  region: 'DNS.0601',
-  ipaddresses: 'DNS.1514',
-  subnet_id: 'DNS.1502',
-  ip: 'DNS.1515',
-};
+const NO_FIELD_CODES: FieldCodes = {};
 
-/** Turns the first schema failure into an AppError naming the field, e.g. "ipaddresses[1].ip". */
-export function schemaError(issue: SchemaIssue, context: string, codes: FieldCodes = ENDPOINT_FIELD_CODES): AppError {
+/**
+ * Turns the first schema failure into an AppError naming the field, e.g. "ipaddresses[1].ip". A field whose schema
+ * describes its rule is reported as "<field> must be <description>; got <value>".
+ */
+export function schemaError(issue: SchemaIssue, context: string, codes: FieldCodes = NO_FIELD_CODES): AppError {
   const path = issue.instancePath
     .split('/')
     .filter(Boolean)
@@ -49,9 +51,11 @@ export function schemaError(issue: SchemaIssue, context: string, codes: FieldCod
   if (path === '') {
     return context === 'body' ? emptyRequest(`The body must be a JSON object (${issue.message ?? 'invalid'}).`) : invalidRequest(`Invalid ${context}.`);
   }
+  // An item of a list ("ipaddresses[1]") may have its own code, declared as "ipaddresses[]".
   const leaf = path.replace(/\[\d+\]$/, '').split('.').pop()!.replace(/\[\d+\]/g, '');
-  const code = codes[leaf];
-  const detail = `${path} ${issue.message ?? 'is invalid'}.`;
+  const code = (/\]$/.test(path) ? codes[`${leaf}[]`] : undefined) ?? codes[leaf];
+  const rule = issue.parentSchema?.description;
+  const detail = rule ? `${path} must be ${rule}; got ${quoted(issue.data)}.` : `${path} ${issue.message ?? 'is invalid'}.`;
   return code ? new AppError(code, detail, path) : invalidRequest(detail, path);
 }
 

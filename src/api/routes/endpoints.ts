@@ -20,19 +20,26 @@ import {
 import { parsePage } from '../paging.ts';
 import { endpointView, endpointVpcView, ipaddressView } from '../views.ts';
 
+/** The documented code of each field's schema failure (docs/errors.md). */
+const ENDPOINT_FIELDS = {
+  config: {
+    fieldCodes: { name: 'DNS.1501', direction: 'DNS.1503', region: 'DNS.0601', ipaddresses: 'DNS.1514', 'ipaddresses[]': 'DNS.1502', subnet_id: 'DNS.1502', ip: 'DNS.1515', endpoint_id: 'DNS.1509' },
+  } as const,
+};
+
 export const endpointRoutes =
   (endpoints: EndpointService): FastifyPluginAsyncTypebox =>
   async (app) => {
     const accepted = { 202: EndpointEnvelopeSchema, ...errorResponses };
 
-    app.post('/v2.1/endpoints', { schema: { operationId: 'CreateEndpoint', tags: ['endpoints'], body: CreateEndpointBodySchema, response: accepted } }, async (req, reply) => {
+    app.post('/v2.1/endpoints', { ...ENDPOINT_FIELDS, schema: { operationId: 'CreateEndpoint', tags: ['endpoints'], body: CreateEndpointBodySchema, response: accepted } }, async (req, reply) => {
       const ep = await endpoints.createEndpoint(principalOf(req), req.body);
       return reply.code(202).send({ endpoint: endpointView(ep) });
     });
 
     app.get(
       '/v2.1/endpoints',
-      { schema: { operationId: 'ListEndpoints', tags: ['endpoints'], querystring: ListEndpointsQuerySchema, response: { 200: ListEndpointsResponseSchema, ...errorResponses } } },
+      { ...ENDPOINT_FIELDS, schema: { operationId: 'ListEndpoints', tags: ['endpoints'], querystring: ListEndpointsQuerySchema, response: { 200: ListEndpointsResponseSchema, ...errorResponses } } },
       async (req) => {
         const { direction, vpc_id, name } = req.query;
         const page = parsePage(req.query);
@@ -43,13 +50,13 @@ export const endpointRoutes =
 
     app.get(
       '/v2.1/endpoints/:endpoint_id',
-      { schema: { operationId: 'ShowEndpoint', tags: ['endpoints'], params: EndpointIdParamsSchema, response: { 200: EndpointEnvelopeSchema, ...errorResponses } } },
+      { ...ENDPOINT_FIELDS, schema: { operationId: 'ShowEndpoint', tags: ['endpoints'], params: EndpointIdParamsSchema, response: { 200: EndpointEnvelopeSchema, ...errorResponses } } },
       async (req) => ({ endpoint: endpointView(await endpoints.showEndpoint(principalOf(req), req.params.endpoint_id)) }),
     );
 
     app.put(
       '/v2.1/endpoints/:endpoint_id',
-      { schema: { operationId: 'UpdateEndpoint', tags: ['endpoints'], params: EndpointIdParamsSchema, body: UpdateEndpointBodySchema, response: accepted } },
+      { ...ENDPOINT_FIELDS, schema: { operationId: 'UpdateEndpoint', tags: ['endpoints'], params: EndpointIdParamsSchema, body: UpdateEndpointBodySchema, response: accepted } },
       async (req, reply) => {
         const ep = await endpoints.updateEndpoint(principalOf(req), req.params.endpoint_id, req.body);
         return reply.code(202).send({ endpoint: endpointView(ep) });
@@ -58,7 +65,7 @@ export const endpointRoutes =
 
     app.delete(
       '/v2.1/endpoints/:endpoint_id',
-      { schema: { operationId: 'DeleteEndpoint', tags: ['endpoints'], params: EndpointIdParamsSchema, response: accepted } },
+      { ...ENDPOINT_FIELDS, schema: { operationId: 'DeleteEndpoint', tags: ['endpoints'], params: EndpointIdParamsSchema, response: accepted } },
       async (req, reply) => {
         const ep = await endpoints.deleteEndpoint(principalOf(req), req.params.endpoint_id);
         return reply.code(202).send({ endpoint: endpointView(ep) });
@@ -67,7 +74,7 @@ export const endpointRoutes =
 
     app.post(
       '/v2.1/endpoints/:endpoint_id/ipaddresses',
-      { schema: { operationId: 'AssociateEndpointIpaddress', tags: ['endpoints'], params: EndpointIdParamsSchema, body: BindIpBodySchema, response: accepted } },
+      { ...ENDPOINT_FIELDS, schema: { operationId: 'AssociateEndpointIpaddress', tags: ['endpoints'], params: EndpointIdParamsSchema, body: BindIpBodySchema, response: accepted } },
       async (req, reply) => {
         const ep = await endpoints.bindIpAddress(principalOf(req), req.params.endpoint_id, req.body);
         return reply.code(202).send({ endpoint: endpointView(ep) });
@@ -77,6 +84,7 @@ export const endpointRoutes =
     app.get(
       '/v2.1/endpoints/:endpoint_id/ipaddresses',
       {
+        ...ENDPOINT_FIELDS,
         schema: {
           operationId: 'ListEndpointIpaddresses',
           tags: ['endpoints'],
@@ -96,7 +104,7 @@ export const endpointRoutes =
 
     app.delete(
       '/v2.1/endpoints/:endpoint_id/ipaddresses/:ipaddress_id',
-      { schema: { operationId: 'DisassociateEndpointIpaddress', tags: ['endpoints'], params: IpaddressIdParamsSchema, response: accepted } },
+      { ...ENDPOINT_FIELDS, schema: { operationId: 'DisassociateEndpointIpaddress', tags: ['endpoints'], params: IpaddressIdParamsSchema, response: accepted } },
       async (req, reply) => {
         const ep = await endpoints.unbindIpAddress(principalOf(req), req.params.endpoint_id, req.params.ipaddress_id);
         return reply.code(202).send({ endpoint: endpointView(ep) });
@@ -105,7 +113,7 @@ export const endpointRoutes =
 
     app.get(
       '/v2.1/vpcs',
-      { schema: { operationId: 'ListEndpointVpcs', tags: ['endpoints'], querystring: ListEndpointVpcsQuerySchema, response: { 200: ListEndpointVpcsResponseSchema, ...errorResponses } } },
+      { ...ENDPOINT_FIELDS, schema: { operationId: 'ListEndpointVpcs', tags: ['endpoints'], querystring: ListEndpointVpcsQuerySchema, response: { 200: ListEndpointVpcsResponseSchema, ...errorResponses } } },
       async (req) => {
         const page = parsePage(req.query);
         const result = await endpoints.listEndpointVpcs(principalOf(req), req.query.vpc_id, page);

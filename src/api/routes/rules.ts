@@ -26,13 +26,14 @@ import {
 import { parsePage } from '../paging.ts';
 import { queryLogView, routerView, ruleListView, ruleShowView, ruleView } from '../views.ts';
 
+/** The documented code of each field's schema failure (docs/errors.md). */
 const RULE_FIELDS = {
   config: {
-    fieldCodes: { name: 'DNS.1605', domain_name: 'DNS.1603', endpoint_id: 'DNS.1509', ipaddresses: 'DNS.1604', ip: 'DNS.1604', port: 'DNS.1604', router_id: 'DNS.0701', router_region: 'DNS.0601' },
+    fieldCodes: { resolverrule_id: 'DNS.1601', name: 'DNS.1605', domain_name: 'DNS.1603', endpoint_id: 'DNS.1509', ipaddresses: 'DNS.1604', ip: 'DNS.1604', port: 'DNS.1604', router_id: 'DNS.0701', router_region: 'DNS.0601' },
   } as const,
 };
 const QUERY_LOG_FIELDS = {
-  config: { fieldCodes: { lts_group_id: 'DNS.1703', lts_topic_id: 'DNS.1703', vpc_id: 'DNS.0701', vpc_region: 'DNS.0601' } } as const,
+  config: { fieldCodes: { resolver_query_log_config_id: 'DNS.1701', lts_group_id: 'DNS.1703', lts_topic_id: 'DNS.1703', vpc_id: 'DNS.0701', vpc_region: 'DNS.0601' } } as const,
 };
 
 /** The URL the client used, and the same URL pointing at the page after `marker` (no offset). */
@@ -58,7 +59,7 @@ export const ruleRoutes =
 
     app.get(
       '/v2.1/resolverrules',
-      { schema: { operationId: 'ListResolverRules', tags: ['rules'], querystring: ListRulesQuerySchema, response: { 200: ListRulesResponseSchema, ...errorResponses } } },
+      { ...RULE_FIELDS, schema: { operationId: 'ListResolverRules', tags: ['rules'], querystring: ListRulesQuerySchema, response: { 200: ListRulesResponseSchema, ...errorResponses } } },
       async (req) => {
         const page = parsePage(req.query);
         const { domain_name, name, endpoint_id, id, marker } = req.query;
@@ -76,7 +77,7 @@ export const ruleRoutes =
 
     app.get(
       '/v2.1/resolverrules/:resolverrule_id',
-      { schema: { operationId: 'ShowResolverRule', tags: ['rules'], params: RuleIdParamsSchema, response: { 200: Type.Object({ resolver_rule: ShowResolverRuleSchema }), ...errorResponses } } },
+      { ...RULE_FIELDS, schema: { operationId: 'ShowResolverRule', tags: ['rules'], params: RuleIdParamsSchema, response: { 200: Type.Object({ resolver_rule: ShowResolverRuleSchema }), ...errorResponses } } },
       async (req) => ({ resolver_rule: ruleShowView(await rules.showResolverRule(principalOf(req), req.params.resolverrule_id)) }),
     );
 
@@ -88,7 +89,7 @@ export const ruleRoutes =
 
     app.delete(
       '/v2.1/resolverrules/:resolverrule_id',
-      { schema: { operationId: 'DeleteResolverRule', tags: ['rules'], params: RuleIdParamsSchema, response: accepted } },
+      { ...RULE_FIELDS, schema: { operationId: 'DeleteResolverRule', tags: ['rules'], params: RuleIdParamsSchema, response: accepted } },
       async (req, reply) => reply.code(202).send({ resolver_rule: ruleView(await rules.deleteResolverRule(principalOf(req), req.params.resolverrule_id)) }),
     );
 
@@ -115,6 +116,7 @@ export const ruleRoutes =
     app.get(
       '/v2/resolver/queryloggingconfig',
       {
+        ...QUERY_LOG_FIELDS,
         schema: { operationId: 'ListResolverQueryLogConfigs', tags: ['query-logging'], querystring: ListQueryLogsQuerySchema, response: { 200: ListQueryLogsResponseSchema, ...errorResponses } },
       },
       async (req) => {
@@ -130,13 +132,13 @@ export const ruleRoutes =
 
     app.get(
       '/v2/resolver/queryloggingconfig/:resolver_query_log_config_id',
-      { schema: { operationId: 'ShowResolverQueryLogConfig', tags: ['query-logging'], params: QueryLogIdParamsSchema, response: { 200: QueryLogEnvelopeSchema, ...errorResponses } } },
+      { ...QUERY_LOG_FIELDS, schema: { operationId: 'ShowResolverQueryLogConfig', tags: ['query-logging'], params: QueryLogIdParamsSchema, response: { 200: QueryLogEnvelopeSchema, ...errorResponses } } },
       async (req) => ({ resolver_query_log_config: queryLogView(await queryLogs.showQueryLogConfig(principalOf(req), req.params.resolver_query_log_config_id)) }),
     );
 
     app.delete(
       '/v2/resolver/queryloggingconfig/:resolver_query_log_config_id',
-      { schema: { operationId: 'DeleteResolverQueryLogConfig', tags: ['query-logging'], params: QueryLogIdParamsSchema, response: { 204: Type.Null(), ...errorResponses } } },
+      { ...QUERY_LOG_FIELDS, schema: { operationId: 'DeleteResolverQueryLogConfig', tags: ['query-logging'], params: QueryLogIdParamsSchema, response: { 204: Type.Null(), ...errorResponses } } },
       async (req, reply) => {
         await queryLogs.deleteQueryLogConfig(principalOf(req), req.params.resolver_query_log_config_id);
         return reply.code(204).send(null);

@@ -1,5 +1,8 @@
 // Schemas shared by several routes: error body, paging metadata, id params.
 import { Type } from '@sinclair/typebox';
+import { RESOURCE_ID_PATTERN, UUID_PATTERN } from '../../domain/ids.ts';
+import { IPV4_PATTERN } from '../../domain/ipam.ts';
+import { NAME_PATTERN, NAME_RULE } from '../../domain/names.ts';
 
 export const ErrorSchema = Type.Object(
   {
@@ -30,3 +33,14 @@ export const errorResponses = {
   413: ErrorSchema,
   500: ErrorSchema,
 };
+
+// Field rules, declared once: each schema's `description` is the rule in words, which a failure message quotes
+// ("name must be <description>; got ..."), so a field's pattern and its explanation stay side by side.
+
+/** A user-chosen name (endpoints, rules). */
+export const NameSchema = Type.String({ pattern: NAME_PATTERN, description: NAME_RULE });
+/** A DNS resource id (endpoint, rule, query-logging configuration). */
+export const ResourceIdSchema = Type.String({ pattern: RESOURCE_ID_PATTERN, description: 'a 32-character lowercase hex id' });
+/** A VPC id (the VPC v1 API hands out UUIDs). */
+export const VpcIdSchema = Type.String({ pattern: UUID_PATTERN, description: 'a VPC id (a UUID)' });
+export const Ipv4Schema = Type.String({ pattern: IPV4_PATTERN, description: 'a dotted-quad IPv4 address' });

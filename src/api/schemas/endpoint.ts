@@ -1,6 +1,11 @@
 // TypeBox schemas of the endpoint API (E1-E9): requests and responses, as on the wire.
 import { Type, type Static } from '@sinclair/typebox';
-import { MetadataSchema, NullableString, PageQuerySchema } from './common.ts';
+import { IPV4_PATTERN } from '../../domain/ipam.ts';
+import { MAX_ADDRESSES, MIN_ADDRESSES } from '../../services/endpoint-service.ts';
+import { DIRECTIONS, type Direction } from '../../store/types.ts';
+import { MetadataSchema, NameSchema, NullableString, PageQuerySchema, ResourceIdSchema } from './common.ts';
+
+export const DirectionSchema = Type.Unsafe<Direction>(Type.String({ enum: [...DIRECTIONS], description: '"inbound" or "outbound"' }));
 
 export const EndpointSchema = Type.Object(
   {
@@ -22,31 +27,37 @@ export const EndpointEnvelopeSchema = Type.Object({ endpoint: EndpointSchema });
 
 export const IpaddressInfoSchema = Type.Object(
   {
-    subnet_id: Type.String(),
-    ip: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    subnet_id: Type.String({ minLength: 1, description: 'the id of a subnet of the project' }),
+    // "" and null ask for an allocated address, as an absent ip does.
+    ip: Type.Optional(Type.Union([Type.String({ pattern: `^$|${IPV4_PATTERN}`, description: 'a dotted-quad IPv4 address, or "" to allocate one' }), Type.Null()])),
   },
   { additionalProperties: false },
 );
 
 export const CreateEndpointBodySchema = Type.Object(
   {
-    name: Type.String(),
-    direction: Type.String(),
+    name: NameSchema,
+    direction: DirectionSchema,
     region: Type.String(),
-    ipaddresses: Type.Array(IpaddressInfoSchema),
+    ipaddresses: Type.Array(IpaddressInfoSchema, {
+      minItems: MIN_ADDRESSES,
+      maxItems: MAX_ADDRESSES,
+      description: `a list of ${MIN_ADDRESSES} to ${MAX_ADDRESSES} addresses`,
+    }),
   },
   { additionalProperties: false },
 );
 
-export const UpdateEndpointBodySchema = Type.Object({ name: Type.String() }, { additionalProperties: false });
+export const UpdateEndpointBodySchema = Type.Object({ name: NameSchema }, { additionalProperties: false });
 
 export const BindIpBodySchema = Type.Object({ ipaddress: IpaddressInfoSchema }, { additionalProperties: false });
 
-export const EndpointIdParamsSchema = Type.Object({ endpoint_id: Type.String() });
-export const IpaddressIdParamsSchema = Type.Object({ endpoint_id: Type.String(), ipaddress_id: Type.String() });
+export const EndpointIdParamsSchema = Type.Object({ endpoint_id: ResourceIdSchema });
+export const IpaddressIdParamsSchema = Type.Object({ endpoint_id: ResourceIdSchema, ipaddress_id: Type.String() });
 
 export const ListEndpointsQuerySchema = Type.Object({
-  direction: Type.Optional(Type.String()),
+  // Required: the SDKs send it.
+  direction: DirectionSchema,
   vpc_id: Type.Optional(Type.String()),
   name: Type.Optional(Type.String()),
   ...PageQuerySchema,
