@@ -38,10 +38,6 @@ export type QueryParse =
   /** The header is sound but the rest is not: answer with rcode, echoing the question when it parsed. */
   | { readonly kind: 'error'; readonly rcode: number; readonly questionEnd: number; readonly reason: string };
 
-export function readId(buf: Buffer): number {
-  return buf.readUInt16BE(0);
-}
-
 export function rcodeOf(buf: Buffer): number {
   return buf[3]! & 0x0f;
 }

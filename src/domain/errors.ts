@@ -84,8 +84,6 @@ export class AppError extends Error {
   }
 }
 
-export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
-
 // Factories, named for what happened.
 export const invalidRequest = (detail: string, field?: string) => new AppError('DNS.0002', detail, field);
 export const emptyRequest = (detail: string) => new AppError('DNS.0603', detail);

@@ -48,7 +48,6 @@ export class Reconciler {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private started = false;
-  private readonly held = new Map<string, AddressRecord>();
   readonly stats: ReconcilerStats = { passes: 0, transitions: 0, pending: 0, lastPassMs: 0 };
 
   constructor(private readonly o: ReconcilerOptions) {}
@@ -272,13 +271,11 @@ export class Reconciler {
     } catch (e) {
       error = `activation failed: ${(e as Error).message}`;
     }
-    if (error === null) this.held.set(a.id, a);
-    else this.o.log.warn({ address: a.id, ip: a.ip, error }, 'address could not be activated');
+    if (error !== null) this.o.log.warn({ address: a.id, ip: a.ip, error }, 'address could not be activated');
     return error;
   }
 
   private async deactivate(a: AddressRecord): Promise<void> {
-    this.held.delete(a.id);
     try {
       await this.o.provisioner.deactivate(a);
     } catch (e) {

@@ -1,5 +1,5 @@
 // TypeBox schemas of the endpoint API (E1-E9): requests and responses, as on the wire.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { MetadataSchema, NullableString, PageQuerySchema } from './common.ts';
 
 export const EndpointSchema = Type.Object(
@@ -16,7 +16,6 @@ export const EndpointSchema = Type.Object(
   },
   { $id: 'EndpointResp' },
 );
-export type EndpointWire = Static<typeof EndpointSchema>;
 
 export const EndpointEnvelopeSchema = Type.Object({ endpoint: EndpointSchema });
 
