@@ -1,7 +1,10 @@
 // The Store interface: records as the services see them, and the storage verbs for each resource.
 import type { Status } from '../domain/status.ts';
 import type { IdentityRepos } from './identity-types.ts';
+import type { Page } from './page.ts';
 import type { AssociationRepo, QueryLogRepo, RuleRepo } from './rule-types.ts';
+
+export type { Page } from './page.ts';
 
 export type Direction = 'inbound' | 'outbound';
 export const DIRECTIONS: readonly Direction[] = ['inbound', 'outbound'];
@@ -72,10 +75,6 @@ export interface AddressView extends Pick<AddressRecord, 'id' | 'ip' | 'status' 
   neutronSubnetId: string;
 }
 
-export interface Page {
-  limit: number;
-  offset: number;
-}
 
 export interface EndpointFilter {
   direction?: Direction;
