@@ -18,7 +18,7 @@ import {
   verifyRequestAsync,
 } from './aksk.ts';
 import type { RequestHeaders, VerifyRequestInput } from './aksk.ts';
-import { SPEC } from './aksk-spec-inputs.ts';
+import { SPEC } from '../../test/auth/aksk-spec-inputs.ts';
 
 const { ak: AK, sk: SK, date: DATE, now: NOW, host: HOST, project: PROJECT } = SPEC;
 const SIGNED = 'content-type;host;x-project-id;x-sdk-date';

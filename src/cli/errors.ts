@@ -1,5 +1,4 @@
 // The CLI's failures and their exit codes: 1 for an API error (or an unreachable API), 2 for a usage error.
-export const EXIT_OK = 0;
 export const EXIT_API = 1;
 export const EXIT_USAGE = 2;
 

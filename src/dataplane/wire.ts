@@ -46,10 +46,6 @@ export type QueryParse =
    */
   | { readonly kind: 'error'; readonly rcode: number; readonly questionEnd: number; readonly edns: QueryEdns | null; readonly reason: string };
 
-export function readId(buf: Buffer): number {
-  return buf.readUInt16BE(0);
-}
-
 export function rcodeOf(buf: Buffer): number {
   return buf[3]! & 0x0f;
 }

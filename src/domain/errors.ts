@@ -84,8 +84,6 @@ export class AppError extends Error {
   }
 }
 
-export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
-
 /** The longest echo of a client's value in a message: a huge field is named, not sent back (or logged) whole. */
 export const MAX_ECHOED_CHARS = 64;
 

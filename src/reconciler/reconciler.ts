@@ -48,7 +48,6 @@ export class Reconciler {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private started = false;
-  private readonly held = new Map<string, AddressRecord>();
   readonly stats: ReconcilerStats = { passes: 0, transitions: 0, pending: 0, lastPassMs: 0 };
 
   constructor(private readonly o: ReconcilerOptions) {}
@@ -143,7 +142,7 @@ export class Reconciler {
   /** A pass over named endpoints only: their pending addresses, then their own status. */
   private async passFor(endpointIds: readonly string[]): Promise<number> {
     const started = this.o.clock.now();
-    const pending = await this.o.store.addresses.pendingOfEndpoints(endpointIds);
+    const pending = await this.o.store.reconcile.pendingAddresses(endpointIds);
     const { changed, routing } = await this.settle(pending, endpointIds);
     this.record(started, changed, 0, routing);
     return changed;
@@ -177,7 +176,7 @@ export class Reconciler {
    * request can change meanwhile. A pass costs one commit and a handful of statements whatever the number
    * of endpoints; on PostgreSQL, where each statement is a round trip and the API's requests compete for
    * the same event loop, the address writes and the read that settles the endpoints are one statement,
-   * and the endpoint transitions another (AddressRepo.applyOutcomes, EndpointRepo.transitionEach).
+   * and the endpoint transitions another (ReconcileRepo.applyOutcomes, ReconcileRepo.transitionEach).
    */
   private async settle(addresses: readonly AddressRecord[], endpointIds: readonly string[]): Promise<{ changed: number; routing: boolean }> {
     const outcomes = (await Promise.all(addresses.map((a) => this.provision(a)))).filter((o) => o !== null);
@@ -191,7 +190,7 @@ export class Reconciler {
     });
     const observed: Array<() => void> = [];
     const { changed, moved } = await this.o.store.transaction(async (tx) => {
-      const endpoints = await tx.endpoints.getByIdsForUpdate(ids);
+      const endpoints = await tx.reconcile.lockEndpoints(ids);
       const now = this.o.clock.now();
       const moved = new Set<string>();
       let changed = 0;
@@ -199,7 +198,7 @@ export class Reconciler {
       const updated = outcomes.filter((o) => o.to !== 'GONE');
       const pending = endpoints.filter((e) => isPending(e.status));
       // The writes, and the addresses of the pending endpoints as they stand after them: one statement on PostgreSQL.
-      const { written, addresses } = await tx.addresses.applyOutcomes({
+      const { written, addresses } = await tx.reconcile.applyOutcomes({
         deleteIds: gone.map((o) => o.address.id),
         updates: updated.map((o) => ({ id: o.address.id, status: o.to as Status, errorInfo: o.error })),
         expected: 'PENDING_CREATE',
@@ -235,7 +234,7 @@ export class Reconciler {
           moves.push({ e, to: settled });
         }
       }
-      const done = await tx.endpoints.transitionEach(moves.map((m) => ({ id: m.e.id, from: m.e.status, to: m.to })), now);
+      const done = await tx.reconcile.transitionEach(moves.map((m) => ({ id: m.e.id, from: m.e.status, to: m.to })), now);
       for (const m of moves) {
         if (!done.has(m.e.id)) continue;
         observed.push(() => this.observe('endpoint', m.to, m.e.updatedAt));
@@ -272,13 +271,11 @@ export class Reconciler {
     } catch (e) {
       error = `activation failed: ${(e as Error).message}`;
     }
-    if (error === null) this.held.set(a.id, a);
-    else this.o.log.warn({ address: a.id, ip: a.ip, error }, 'address could not be activated');
+    if (error !== null) this.o.log.warn({ address: a.id, ip: a.ip, error }, 'address could not be activated');
     return error;
   }
 
   private async deactivate(a: AddressRecord): Promise<void> {
-    this.held.delete(a.id);
     try {
       await this.o.provisioner.deactivate(a);
     } catch (e) {

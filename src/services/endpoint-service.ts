@@ -205,7 +205,7 @@ export class EndpointService {
       }
       const now = this.deps.clock.now();
       const status = updatingStatus(ep.status);
-      await tx.addresses.setStatusMarkingEndpoint(address.id, ep.id, { status: 'PENDING_DELETE', errorInfo: null, updatedAt: now }, status);
+      await tx.reconcile.setAddressStatusMarkingEndpoint(address.id, ep.id, { status: 'PENDING_DELETE', errorInfo: null, updatedAt: now }, status);
       return { ...ep, status, updatedAt: now, ipaddressCount: ep.ipaddressCount - 1 };
     });
     this.deps.notify(id);
@@ -269,7 +269,7 @@ export class EndpointService {
     claims: Claim[],
     endpointStatus?: Status,
   ): Promise<void> {
-    const insert = (a: AddressRecord) => (endpointStatus === undefined ? tx.addresses.createIfFree(a) : tx.addresses.createIfFreeMarkingEndpoint(a, endpointStatus));
+    const insert = (a: AddressRecord) => (endpointStatus === undefined ? tx.addresses.createIfFree(a) : tx.reconcile.createAddressMarkingEndpoint(a, endpointStatus));
     // Addresses this request has taken so far, per subnet (not yet visible to the queries below).
     const taken = new Map<string, Set<number>>();
     const takenIn = (subnetId: string) => {

@@ -1,13 +1,76 @@
-// Kysely repositories of users, access keys, settings and project deletion (SQLite and PostgreSQL alike).
-import type { Kysely, Selectable, Transaction } from 'kysely';
+// The repositories of identities: projects, API tokens, users, access keys, settings and project deletion.
+import type { Selectable } from 'kysely';
+import { guarded, num, type Db, type RepoContext } from './context.ts';
 import type { AccessKeyRecord, IdentityRepos, UserRecord } from './identity-types.ts';
-import type { AccessKeysTable, Database, UsersTable } from './schema.ts';
+import { precompiled } from './precompiled.ts';
+import type { AccessKeysTable, UsersTable } from './schema.ts';
+import type { ProjectRepo, TokenRepo } from './types.ts';
 
-type Db = Kysely<Database> | Transaction<Database>;
-/** Translates driver constraint errors to ConstraintViolation (sql-store's `guarded`). */
-type Guard = <T>(p: Promise<T>) => Promise<T>;
+/** The token of every request (token-cache.ts remembers it on SQLite). */
+const tokenFind = precompiled((db, digest: string, now: number) =>
+  db
+    .selectFrom('api_tokens')
+    .selectAll()
+    .where('digest', '=', digest)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])),
+);
 
-const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+export const projectMethods: ProjectRepo & ThisType<RepoContext> = {
+  async create(p) {
+    await guarded(this.db.insertInto('projects').values({ id: p.id, name: p.name, created_at: p.createdAt }).execute());
+  },
+  async get(id) {
+    const r = await this.db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+    return r && { id: r.id, name: r.name, createdAt: num(r.created_at) };
+  },
+  async findByName(name) {
+    const r = await this.db.selectFrom('projects').selectAll().where('name', '=', name).executeTakeFirst();
+    return r && { id: r.id, name: r.name, createdAt: num(r.created_at) };
+  },
+  async list() {
+    const rows = await this.db.selectFrom('projects').selectAll().orderBy('created_at').execute();
+    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: num(r.created_at) }));
+  },
+  async lock(id) {
+    await this.statements.lockProject(this.db, id);
+  },
+};
+
+export const tokenMethods: TokenRepo & ThisType<RepoContext> = {
+  async create(t) {
+    await guarded(
+      this.db
+        .insertInto('api_tokens')
+        .values({ digest: t.digest, project_id: t.projectId, user_id: t.userId ?? null, expires_at: t.expiresAt, created_at: t.createdAt })
+        .execute(),
+    );
+  },
+  async find(digest, now) {
+    const r = (await tokenFind(this.db, this.dialect, digest, now)).rows[0];
+    return r && { digest: r.digest, projectId: r.project_id, userId: r.user_id, expiresAt: r.expires_at === null ? null : num(r.expires_at), createdAt: num(r.created_at) };
+  },
+  async delete(digest) {
+    const r = await this.db.deleteFrom('api_tokens').where('digest', '=', digest).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  },
+  async deleteExpired(userId, now) {
+    const r = await this.db.deleteFrom('api_tokens').where('user_id', '=', userId).where('expires_at', '<=', now).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  },
+  async findProject(digest, now) {
+    const r = await this.db
+      .selectFrom('api_tokens')
+      .select('project_id')
+      .where('digest', '=', digest)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .executeTakeFirst();
+    return r?.project_id;
+  },
+  async countForProject(projectId) {
+    const r = await this.db.selectFrom('api_tokens').select((eb) => eb.fn.countAll<number>().as('n')).where('project_id', '=', projectId).executeTakeFirstOrThrow();
+    return num(r.n);
+  },
+};
 
 const toUser = (r: Selectable<UsersTable>): UserRecord => ({
   id: r.id,
@@ -28,7 +91,8 @@ const toAccessKey = (r: Selectable<AccessKeysTable>): AccessKeyRecord => ({
 
 const deleted = (r: { numDeletedRows: bigint }): boolean => Number(r.numDeletedRows) > 0;
 
-export function makeIdentityRepos(db: Db, guarded: Guard): IdentityRepos {
+/** Users, access keys, settings and project deletion, made on first use by a transaction (they are rarely used). */
+export function makeIdentityRepos(db: Db): IdentityRepos {
   return {
     users: {
       async create(u) {

@@ -6,10 +6,10 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations.ts';
 import type { Database } from './schema.ts';
-import { withPreparedStatements } from './pg-prepared.ts';
+import { postgresStatements, withPreparedStatements } from './dialect/postgres.ts';
+import { SqliteStatements, sqliteStatements } from './dialect/sqlite.ts';
 import { createSqlStore } from './sql-store.ts';
 import { SERVER_AUTOCHECKPOINT_PAGES, startCheckpointer } from './sqlite-checkpointer.ts';
-import { SqliteStatements } from './sqlite-statements.ts';
 import type { Store } from './types.ts';
 
 export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url);
@@ -41,7 +41,7 @@ async function openSqlite(path: string): Promise<Store> {
   const statements = new SqliteStatements(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
   await migrate(db);
-  const store = createSqlStore(db, 'sqlite', statements);
+  const store = createSqlStore(db, sqliteStatements, statements);
   if (path === ':memory:') return store;
   // Checkpoints (and their fsyncs) run on a worker thread; the connection's own threshold is only a safety net.
   sqlite.pragma(`wal_autocheckpoint = ${SERVER_AUTOCHECKPOINT_PAGES}`);
@@ -81,7 +81,7 @@ async function openPostgres(url: string, opts: OpenStoreOptions): Promise<Store>
   // ?options=-c search_path=...); the migration bookkeeping must live in that same schema.
   const current = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   await migrate(db, current.rows[0]?.schema ?? schema ?? 'public');
-  return createSqlStore(db, 'postgres');
+  return createSqlStore(db, postgresStatements);
 }
 
 async function migrate(db: Kysely<Database>, pgSchema?: string): Promise<void> {

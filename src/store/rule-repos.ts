@@ -1,7 +1,8 @@
 // Kysely repositories for resolver rules, rule-VPC associations and query-logging configurations.
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { Status } from '../domain/status.ts';
-import { guarded, num, precompiled, type Db, type Dialect } from './sql-util.ts';
+import { guarded, num, type RepoContext } from './context.ts';
+import { precompiled } from './precompiled.ts';
 import { isPendingSql, type ResolverRuleVpcsTable, type ResolverRulesTable } from './schema.ts';
 import type { AssociationRecord, AssociationRepo, QueryLogRepo, RuleRecord, RuleRepo, RuleTarget, RuleView } from './rule-types.ts';
 
@@ -28,13 +29,12 @@ const toAssociation = (r: Selectable<ResolverRuleVpcsTable>): AssociationRecord 
   updatedAt: num(r.updated_at),
 });
 
-/** Run by the reconciler after each change of an endpoint's addresses (sql-util.ts: precompiled). */
+/** Run by the reconciler after each change of an endpoint's addresses (precompiled.ts). */
 const rulesOfEndpoint = precompiled((db, endpointId: string) => db.selectFrom('resolver_rules').selectAll().where('endpoint_id', '=', endpointId).orderBy('created_at'));
 const endpointsWithRules = precompiled((db, endpointIds: string[]) => db.selectFrom('resolver_rules').select('endpoint_id').distinct().where('endpoint_id', 'in', endpointIds));
 
-export function makeRuleRepos(db: Db, dialect: Dialect): { rules: RuleRepo; associations: AssociationRepo; queryLogs: QueryLogRepo } {
-  const pg = dialect === 'postgres';
-
+/** The rule repositories of a database or transaction, made on first use by a transaction (most use none). */
+export function makeRuleRepos({ db, dialect, statements }: RepoContext): { rules: RuleRepo; associations: AssociationRepo; queryLogs: QueryLogRepo } {
   /** Targets and associations of many rules in two queries, not two per rule. */
   async function withDetails(rows: RuleRecord[]): Promise<RuleView[]> {
     if (rows.length === 0) return [];
@@ -141,7 +141,7 @@ export function makeRuleRepos(db: Db, dialect: Dialect): { rules: RuleRepo; asso
       return rows.map(toRule);
     },
     async lock(id) {
-      if (pg) await sql`select id from resolver_rules where id = ${id} for update`.execute(db);
+      await statements.lockRule(db, id);
     },
   };
 

@@ -1,6 +1,6 @@
 // Records and repositories of resolver rules, their VPC associations and query-logging configurations.
 import type { Status } from '../domain/status.ts';
-import type { Page } from './types.ts';
+import type { Page } from './page.ts';
 
 export interface RuleTarget {
   ip: string;

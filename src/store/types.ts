@@ -1,7 +1,10 @@
 // The Store interface: records as the services see them, and the storage verbs for each resource.
 import type { Status } from '../domain/status.ts';
 import type { IdentityRepos } from './identity-types.ts';
+import type { Page } from './page.ts';
 import type { AssociationRepo, QueryLogRepo, RuleRepo } from './rule-types.ts';
+
+export type { Page } from './page.ts';
 
 export type Direction = 'inbound' | 'outbound';
 export const DIRECTIONS: readonly Direction[] = ['inbound', 'outbound'];
@@ -72,10 +75,6 @@ export interface AddressView extends Pick<AddressRecord, 'id' | 'ip' | 'status' 
   neutronSubnetId: string;
 }
 
-export interface Page {
-  limit: number;
-  offset: number;
-}
 
 export interface EndpointFilter {
   direction?: Direction;
@@ -164,16 +163,10 @@ export interface EndpointRepo {
   getById(id: string): Promise<EndpointRecord | undefined>;
   /** Row lock for the rest of the transaction (PostgreSQL); SQLite transactions are already serial. */
   lock(id: string): Promise<void>;
-  /** Unscoped read of several endpoints (the reconciler), their rows locked in id order for the rest of the transaction (PostgreSQL). */
-  getByIdsForUpdate(ids: readonly string[]): Promise<EndpointRecord[]>;
   find(projectId: string, filter: EndpointFilter, page: Page): Promise<{ items: EndpointView[]; total: number }>;
   update(id: string, patch: Partial<Pick<EndpointRecord, 'name' | 'status' | 'updatedAt'>>): Promise<void>;
   /** Compare-and-set on status: true when the row had `from` and now has `to`. */
   transition(id: string, from: Status, to: Status, now: number): Promise<boolean>;
-  /** transition() of several endpoints in one statement; returns the ids that moved. */
-  transitionMany(ids: readonly string[], from: Status, to: Status, now: number): Promise<Set<string>>;
-  /** transition() of several endpoints, each with its own from and to (one statement on PostgreSQL); returns the ids that moved. */
-  transitionEach(moves: ReadonlyArray<{ id: string; from: Status; to: Status }>, now: number): Promise<Set<string>>;
   delete(id: string): Promise<void>;
   countByDirection(projectId: string, direction: Direction): Promise<number>;
   countByVpc(vpcId: string): Promise<number>;
@@ -189,19 +182,8 @@ export interface AddressRepo {
    * transaction can go on and try another address.
    */
   createIfFree(a: AddressRecord): Promise<boolean>;
-  /** createIfFree(), and when it inserted, the address's endpoint gets `endpointStatus` (one statement on PostgreSQL). */
-  createIfFreeMarkingEndpoint(a: AddressRecord, endpointStatus: Status): Promise<boolean>;
   get(endpointId: string, id: string): Promise<AddressRecord | undefined>;
   listByEndpoint(endpointId: string): Promise<AddressRecord[]>;
-  /** The addresses of several endpoints, each endpoint's in created order. */
-  listByEndpoints(endpointIds: readonly string[]): Promise<AddressRecord[]>;
-  /** The addresses of several endpoints that are in a PENDING_* status, in no particular order. */
-  pendingOfEndpoints(endpointIds: readonly string[]): Promise<AddressRecord[]>;
-  /**
-   * A reconciler pass's writes, then the addresses of `endpointIds` as they stand after them (one statement on
-   * PostgreSQL): see AddressOutcomes. Returns which updates were written, and the addresses in no particular order.
-   */
-  applyOutcomes(o: AddressOutcomes): Promise<{ written: Set<string>; addresses: AddressStatusRow[] }>;
   /** The addresses of a project's endpoint with their subnets' Neutron ids; undefined when the project has no such endpoint. */
   listViewsByEndpoint(projectId: string, endpointId: string): Promise<AddressView[] | undefined>;
   /** Addresses in use in a subnet, as unsigned 32-bit integers. */
@@ -211,13 +193,8 @@ export interface AddressRepo {
   countBySubnet(subnetId: string): Promise<number>;
   countByVpc(vpcId: string): Promise<number>;
   setStatus(id: string, patch: { status: Status; errorInfo: string | null; updatedAt: number }, expected?: Status): Promise<boolean>;
-  /** setStatus() without a compare-and-set, and the address's endpoint gets `endpointStatus` at the same time (one statement on PostgreSQL). */
-  setStatusMarkingEndpoint(id: string, endpointId: string, patch: { status: Status; errorInfo: string | null; updatedAt: number }, endpointStatus: Status): Promise<void>;
-  /** setStatus(..., expected) of several addresses in one statement; returns the ids that were written. */
-  setStatusMany(ids: readonly string[], patch: { status: Status; errorInfo: string | null; updatedAt: number }, expected: Status): Promise<Set<string>>;
   markEndpointDeleting(endpointId: string, now: number): Promise<void>;
   delete(id: string): Promise<void>;
-  deleteMany(ids: readonly string[]): Promise<void>;
   findPending(limit: number): Promise<AddressRecord[]>;
   listActive(): Promise<AddressRecord[]>;
   listErrored(): Promise<AddressRecord[]>;
@@ -225,7 +202,30 @@ export interface AddressRepo {
   activeIpsByEndpoint(endpointIds: readonly string[]): Promise<Map<string, string[]>>;
 }
 
-/** What a reconciler pass writes to addresses (AddressRepo.applyOutcomes). */
+/**
+ * The writes that span endpoints and addresses, each in as few statements as its dialect allows: the reconciler's
+ * batch pass (lock, read, write back, settle), and the marks of bind and unbind (an address written and its
+ * endpoint set PENDING_UPDATE together). Apart from the uniform verbs of each resource, which services use.
+ */
+export interface ReconcileRepo {
+  /** Unscoped read of several endpoints, in id order, their rows locked for the rest of the transaction (PostgreSQL). */
+  lockEndpoints(ids: readonly string[]): Promise<EndpointRecord[]>;
+  /** The addresses of several endpoints that are in a PENDING_* status, in no particular order. */
+  pendingAddresses(endpointIds: readonly string[]): Promise<AddressRecord[]>;
+  /**
+   * A reconciler pass's writes, then the addresses of `endpointIds` as they stand after them (one statement on
+   * PostgreSQL): see AddressOutcomes. Returns which updates were written, and the addresses in no particular order.
+   */
+  applyOutcomes(o: AddressOutcomes): Promise<{ written: Set<string>; addresses: AddressStatusRow[] }>;
+  /** EndpointRepo.transition() of several endpoints, each with its own from and to (one statement on PostgreSQL); returns the ids that moved. */
+  transitionEach(moves: ReadonlyArray<{ id: string; from: Status; to: Status }>, now: number): Promise<Set<string>>;
+  /** AddressRepo.createIfFree(), and when it inserted, the address's endpoint gets `endpointStatus` (one statement on PostgreSQL). */
+  createAddressMarkingEndpoint(a: AddressRecord, endpointStatus: Status): Promise<boolean>;
+  /** AddressRepo.setStatus() without a compare-and-set, and the address's endpoint gets `endpointStatus` (one statement on PostgreSQL). */
+  setAddressStatusMarkingEndpoint(id: string, endpointId: string, patch: { status: Status; errorInfo: string | null; updatedAt: number }, endpointStatus: Status): Promise<void>;
+}
+
+/** What a reconciler pass writes to addresses (ReconcileRepo.applyOutcomes). */
 export interface AddressOutcomes {
   /** Released addresses: deleted, whatever their status. */
   deleteIds: readonly string[];
@@ -254,6 +254,7 @@ export interface Repos extends IdentityRepos {
   subnets: SubnetRepo;
   endpoints: EndpointRepo;
   addresses: AddressRepo;
+  reconcile: ReconcileRepo;
 }
 
 export interface Store extends Repos {

@@ -7,7 +7,7 @@ import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core/auth/BasicCr
 import { HttpRequestBuilder } from '@huaweicloud/huaweicloud-sdk-core/http/IHttpRequestBuilder.js';
 import { verifyRequest } from '../../src/auth/aksk.ts';
 import type { VerifyRequestInput, VerifyResult } from '../../src/auth/aksk.ts';
-import { SPEC } from '../../src/auth/aksk-spec-inputs.ts';
+import { SPEC } from './aksk-spec-inputs.ts';
 
 const { ak: AK, sk: SK, date: DATE, now: NOW, host: HOST, project: PROJECT } = SPEC;
 

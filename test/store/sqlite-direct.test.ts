@@ -66,7 +66,7 @@ describe('SQLite store: precompiled queries beside open transactions', () => {
       store.transaction(async (t) => {
         await t.endpoints.update(endpointId, { status: 'PENDING_UPDATE', updatedAt: 5 });
         assert.equal((await t.endpoints.get(projectId, endpointId))?.status, 'PENDING_UPDATE');
-        assert.deepEqual([...(await t.endpoints.transitionMany([endpointId], 'PENDING_UPDATE', 'ERROR', 6))], [endpointId]);
+        assert.deepEqual([...(await t.reconcile.transitionEach([{ id: endpointId, from: 'PENDING_UPDATE', to: 'ERROR' }], 6))], [endpointId]);
         throw new Error('roll back');
       }),
       /roll back/,

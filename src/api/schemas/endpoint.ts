@@ -1,5 +1,5 @@
 // TypeBox schemas of the endpoint API (E1-E9): requests and responses, as on the wire.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 import { IPV4_PATTERN } from '../../domain/ipam.ts';
 import { MAX_ADDRESSES, MIN_ADDRESSES } from '../../services/endpoint-service.ts';
 import { DIRECTIONS, type Direction } from '../../store/types.ts';
@@ -21,7 +21,6 @@ export const EndpointSchema = Type.Object(
   },
   { $id: 'EndpointResp' },
 );
-export type EndpointWire = Static<typeof EndpointSchema>;
 
 export const EndpointEnvelopeSchema = Type.Object({ endpoint: EndpointSchema });
 

@@ -1,56 +1,17 @@
-// Helpers shared by the Kysely repositories: driver error translation, value conversion, precompiled queries.
-import type { Compilable, CompiledQuery, Kysely, QueryResult, Transaction } from 'kysely';
-import type { Database } from './schema.ts';
-import { registerPreparedText } from './pg-prepared.ts';
-import { ConstraintViolation } from './types.ts';
+// Queries built and compiled once per dialect, then run with each call's values (the hot paths' statements).
+import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
+import type { Db, Dialect } from './context.ts';
 
-export type Dialect = 'sqlite' | 'postgres';
-export type Db = Kysely<Database> | Transaction<Database>;
+/** SQL text -> statement name, for the texts that run again and again with new values (dialect/postgres.ts prepares them). */
+const preparedNames = new Map<string, string>();
 
-/** Maps a driver error to ConstraintViolation when a constraint refused the write; rethrows anything else. */
-export function translateError(e: unknown): never {
-  const err = e as { code?: string; constraint?: string; message?: string };
-  if (err && typeof err === 'object') {
-    // PostgreSQL: SQLSTATE 23505 unique, 23503 foreign key; the constraint name is given.
-    if (err.code === '23505') throw new ConstraintViolation('unique', err.constraint ?? 'unknown', e);
-    if (err.code === '23503') throw new ConstraintViolation('foreign_key', err.constraint ?? 'unknown', e);
-    // SQLite: the message names the columns ("UNIQUE constraint failed: endpoints.project_id, endpoints.name").
-    if (err.code === 'SQLITE_CONSTRAINT_UNIQUE' || err.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-      throw new ConstraintViolation('unique', sqliteConstraintName(err.message ?? ''), e);
-    }
-    if (err.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') throw new ConstraintViolation('foreign_key', 'foreign_key', e);
-  }
-  throw e;
+/** Marks compiled SQL as worth preparing: it will run again and again with new values. */
+export function registerPreparedText(text: string): void {
+  if (!preparedNames.has(text)) preparedNames.set(text, `vpcdns_${preparedNames.size + 1}`);
 }
 
-const SQLITE_UNIQUE_NAMES: Record<string, string> = {
-  'endpoints.project_id,endpoints.name': 'endpoints_project_name',
-  'endpoint_addresses.subnet_id,endpoint_addresses.ip': 'endpoint_addresses_subnet_ip',
-  'projects.name': 'projects_name_key',
-  'subnets.neutron_subnet_id': 'subnets_neutron_subnet_id_key',
-  'resolver_rules.endpoint_id,resolver_rules.domain_key': 'resolver_rules_endpoint_domain',
-  'resolver_rule_vpcs.vpc_id,resolver_rule_vpcs.domain_key': 'resolver_rule_vpcs_vpc_domain',
-  'resolver_rule_vpcs.rule_id,resolver_rule_vpcs.vpc_id': 'resolver_rule_vpcs_pkey',
-  'query_log_config_vpcs.vpc_id': 'query_log_config_vpcs_vpc',
-  'query_log_config_vpcs.config_id,query_log_config_vpcs.vpc_id': 'query_log_config_vpcs_pkey',
-};
-
-function sqliteConstraintName(message: string): string {
-  const cols = message.replace(/^.*constraint failed: /i, '').replace(/\s+/g, '');
-  // A primary key gets PostgreSQL's default name, so both databases report the same constraint.
-  const pk = /^(\w+)\.id$/.exec(cols);
-  return SQLITE_UNIQUE_NAMES[cols] ?? (pk ? `${pk[1]}_pkey` : cols);
-}
-
-export async function guarded<T>(p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (e) {
-    return translateError(e);
-  }
-}
-
-export const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+/** The prepared statement name of a registered text, or undefined. */
+export const preparedName = (text: string): string | undefined => preparedNames.get(text);
 
 /** Where argument `index` (item `item` of it, when it is an array) goes in a precompiled query. */
 class Placeholder {
@@ -88,7 +49,7 @@ const MAX_CACHED_LIST = 64;
  * `where(col, 'in', ids)`: the SQL then depends on its length, so it is compiled once per length (up to
  * MAX_CACHED_LIST). Queries whose shape varies otherwise (optional filters) are built per call instead. The
  * compiled form depends on the dialect only, so a store and its transactions share it. On PostgreSQL each cached
- * form runs as a named prepared statement (pg-prepared.ts).
+ * form runs as a named prepared statement (dialect/postgres.ts).
  */
 export function precompiled<A extends unknown[], O>(build: (db: Db, ...args: A) => Compilable<O>): Precompiled<A, O> {
   const cache = new Map<string, CompiledQuery<O>>();

@@ -1,10 +1,11 @@
-// The storage contract of identities: users, access keys, settings, user tokens and project deletion, on every database.
+// The storage contract of identities: projects, API tokens, users, access keys, settings and project deletion, on every database.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
 import { ConstraintViolation, type Store } from '../../src/store/types.ts';
 import { DATABASES } from '../helpers/harness.ts';
 import { hex, useStore } from '../helpers/store-fixture.ts';
+import { assertViolation } from './contract-fixture.ts';
 
 for (const db of DATABASES) {
   describe(`identity storage contract on ${db}`, () => {
@@ -106,6 +107,43 @@ for (const db of DATABASES) {
       assert.equal((await store.projectAdmin.usage(p.id)).vpcs, 1);
       await assert.rejects(store.transaction((tx) => tx.projectAdmin.delete(p.id)), (e) => e instanceof ConstraintViolation && e.kind === 'foreign_key');
       assert.equal((await store.users.list(p.id)).length, 1, 'the user deleted before the refusal is back');
+    });
+
+    describe('projects', () => {
+      it('creates, gets, finds by name and lists', async () => {
+        const p = await project();
+        assert.deepEqual(await store.projects.get(p.id), p);
+        assert.deepEqual(await store.projects.findByName(p.name), p);
+        assert.ok((await store.projects.list()).some((x) => x.id === p.id));
+        assert.equal(await store.projects.get(hex()), undefined);
+        assert.equal(await store.projects.findByName('no-such-project'), undefined);
+      });
+
+      it('raises unique projects_name_key for a duplicate name', async () => {
+        const p = await project();
+        await assertViolation(store.projects.create({ id: hex(), name: p.name, createdAt: tick() }), 'unique', 'projects_name_key');
+      });
+    });
+
+    describe('tokens', () => {
+      it('finds the project of a digest until it expires, and never for an unknown digest', async () => {
+        const p = await project();
+        const expiring = hex();
+        const forever = hex();
+        await store.tokens.create({ digest: expiring, projectId: p.id, expiresAt: 5_000, createdAt: 1_000 });
+        await store.tokens.create({ digest: forever, projectId: p.id, expiresAt: null, createdAt: 1_000 });
+        assert.equal(await store.tokens.findProject(expiring, 4_999), p.id);
+        assert.equal(await store.tokens.findProject(expiring, 5_000), undefined, 'a token is expired at its expiry instant');
+        assert.equal(await store.tokens.findProject(expiring, 9_999_999), undefined);
+        assert.equal(await store.tokens.findProject(forever, Number.MAX_SAFE_INTEGER - 1), p.id);
+        assert.equal(await store.tokens.findProject(hex(), 0), undefined);
+        assert.equal(await store.tokens.countForProject(p.id), 2);
+        assert.equal(await store.tokens.countForProject(hex()), 0);
+      });
+
+      it('raises foreign_key for a token of an unknown project', async () => {
+        await assertViolation(store.tokens.create({ digest: hex(), projectId: hex(), expiresAt: null, createdAt: tick() }), 'foreign_key');
+      });
     });
   });
 }

@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
 import type { Status } from '../domain/status.ts';
 import type { Database } from './schema.ts';
-import { precompiled, type Dialect } from './sql-util.ts';
+import type { Dialect } from './context.ts';
+import { precompiled } from './precompiled.ts';
 
 /** A Kysely of `dialect` that runs nothing and records each query it is given. */
 function recording(dialect: Dialect) {

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { registerPreparedText, withPreparedStatements } from '../../src/store/pg-prepared.ts';
+import { withPreparedStatements } from '../../src/store/dialect/postgres.ts';
+import { registerPreparedText } from '../../src/store/precompiled.ts';
 import { PG_SKIP_MESSAGE, PG_URL } from '../helpers/harness.ts';
 
 describe('withPreparedStatements', { skip: PG_URL ? false : PG_SKIP_MESSAGE }, () => {
