@@ -19,6 +19,7 @@ export const ERROR_CATALOG = {
   'DNS.0407': { status: 403, message: 'Insufficient outbound endpoint quota.' },
   'DNS.0413': { status: 413, message: 'Request body too large.' },
   'DNS.0415': { status: 415, message: 'Unsupported media type.' },
+  'DNS.0503': { status: 503, message: 'Service temporarily unavailable.' },
   'DNS.0601': { status: 400, message: 'Invalid region.' },
   'DNS.0603': { status: 400, message: 'Invalid request.' },
   'DNS.0608': { status: 400, message: 'This resource is in use.' },
@@ -108,6 +109,8 @@ export const subjectTokenNotFound = () => new AppError('DNS.0404', 'The X-Subjec
 export const routeNotFound = (method: string, url: string) => new AppError('DNS.0404', `No route for ${method} ${url}.`);
 export const bodyTooLarge = (limit: number) => new AppError('DNS.0413', `The body exceeds ${limit} bytes.`);
 export const unsupportedMediaType = (type: string) => new AppError('DNS.0415', `Content-Type ${quoted(type)} is not supported; send application/json.`);
+/** 503 DNS.0503: the database cannot be reached or cannot take the write (down, connection lost, disk full); the reply carries Retry-After. */
+export const storeUnavailable = (detail: string) => new AppError('DNS.0503', detail);
 export const invalidRegion = (region: unknown) => new AppError('DNS.0601', `region ${quoted(region)} is not served here.`, 'region');
 export const resourceInUse = (what: string) => new AppError('DNS.0608', what);
 export const quotaExceeded = (direction: 'inbound' | 'outbound', quota: number) =>
