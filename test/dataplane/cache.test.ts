@@ -4,20 +4,22 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { ManualClock } from '../../src/domain/clock.ts';
 import { DataPlane } from '../../src/dataplane/data-plane.ts';
 import type { VpcContext } from '../../src/dataplane/types.ts';
+import { freeDnsPort, loopbackNet } from '../helpers/loopback.ts';
 import { FakeUpstream, ttlOf, udpQuery } from './helpers.ts';
 
-const PORT = 15341;
-const IP = '127.0.53.61';
-const IP_B = '127.0.53.62';
+const NET = loopbackNet();
+const PORT = await freeDnsPort([61, 62, 65].map((h) => NET.ip(h)));
+const IP = NET.ip(61);
+const IP_B = NET.ip(62);
 
 describe('DataPlane cache', () => {
   let up: FakeUpstream;
   let clock: ManualClock;
   let dp: DataPlane;
-  const vpc = (id: string): VpcContext => ({ vpcId: id, rules: [{ id: 'r', domain: 'corp.example', targets: [up.target], sourceIps: ['127.0.53.63'], endpointId: 'ep' }], upstreams: [] });
+  const vpc = (id: string): VpcContext => ({ vpcId: id, rules: [{ id: 'r', domain: 'corp.example', targets: [up.target], sourceIps: [NET.ip(63)], endpointId: 'ep' }], upstreams: [] });
 
   before(async () => {
-    up = await FakeUpstream.start('127.0.53.131');
+    up = await FakeUpstream.start(NET.ip(131));
     clock = new ManualClock();
     dp = new DataPlane({ port: PORT, clock, queryTimeoutMs: 200 });
     await dp.bindListener(IP, 'vpc-a');
@@ -104,11 +106,11 @@ describe('DataPlane cache', () => {
   it('flushes a VPC whose routing changed and keeps the others', async () => {
     await udpQuery(IP, PORT, 'www.corp.example');
     await udpQuery(IP_B, PORT, 'www.corp.example');
-    dp.setVpcs([{ ...vpc('vpc-a'), rules: [{ ...vpc('vpc-a').rules[0]!, sourceIps: ['127.0.53.64'] }] }, vpc('vpc-b')]);
+    dp.setVpcs([{ ...vpc('vpc-a'), rules: [{ ...vpc('vpc-a').rules[0]!, sourceIps: [NET.ip(64)] }] }, vpc('vpc-b')]);
     await udpQuery(IP, PORT, 'www.corp.example');
     await udpQuery(IP_B, PORT, 'www.corp.example');
     assert.equal(up.received.length, 3);
-    assert.equal(up.received[2]?.address, '127.0.53.64');
+    assert.equal(up.received[2]?.address, NET.ip(64));
   });
 
   it('keeps the cache when setVpcs repeats the same routing', async () => {
@@ -121,10 +123,10 @@ describe('DataPlane cache', () => {
   it('does not cache when cacheSize is 0', async () => {
     const nocache = new DataPlane({ port: PORT, cacheSize: 0 });
     nocache.setVpcs([vpc('vpc-a')]);
-    await nocache.bindListener('127.0.53.65', 'vpc-a');
+    await nocache.bindListener(NET.ip(65), 'vpc-a');
     try {
-      await udpQuery('127.0.53.65', PORT, 'www.corp.example');
-      await udpQuery('127.0.53.65', PORT, 'www.corp.example');
+      await udpQuery(NET.ip(65), PORT, 'www.corp.example');
+      await udpQuery(NET.ip(65), PORT, 'www.corp.example');
       assert.equal(up.received.length, 2);
     } finally {
       await nocache.close();

@@ -5,9 +5,11 @@ import { after, before, describe, it } from 'node:test';
 import { ClusterDataPlane } from '../../src/dataplane/cluster.ts';
 import type { DnsDataPlane, VpcContext } from '../../src/dataplane/contract.ts';
 import { DataPlane } from '../../src/dataplane/data-plane.ts';
+import { freeDnsPort, loopbackNet } from '../helpers/loopback.ts';
 import { FakeUpstream, addresses, buildQuery, decode, tcpExchange, udpExchange, udpQuery } from './helpers.ts';
 
-const PORT = 15391;
+const NETS = [loopbackNet(), loopbackNet()];
+const PORT = await freeDnsPort(NETS.flatMap((n) => [n.ip(1), n.ip(2)]));
 
 function tcpRefused(ip: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -21,10 +23,10 @@ function tcpRefused(ip: string, port: number): Promise<boolean> {
 }
 
 const IMPLEMENTATIONS: readonly { name: string; net: string; start: () => Promise<DnsDataPlane> }[] = [
-  { name: 'DataPlane (in process)', net: '127.0.58', start: async () => new DataPlane({ port: PORT, queryTimeoutMs: 300 }) },
+  { name: 'DataPlane (in process)', net: NETS[0]!.prefix, start: async () => new DataPlane({ port: PORT, queryTimeoutMs: 300 }) },
   {
     name: 'ClusterDataPlane (2 worker processes)',
-    net: '127.0.59',
+    net: NETS[1]!.prefix,
     start: () => ClusterDataPlane.start({ workers: 2, init: { options: { port: PORT, queryTimeoutMs: 300 }, logLevel: 'silent' } }),
   },
 ];
@@ -71,7 +73,7 @@ for (const impl of IMPLEMENTATIONS) describe(`DnsDataPlane contract: ${impl.name
 
   it('rejects, per address, one the host lacks or that is no IP address, and serves the others still', async () => {
     const results = await Promise.allSettled([dp.bindListener('192.0.2.77', 'vpc-1', 'ep-x'), dp.bindListener('not-an-ip', 'vpc-1', 'ep-x'), dp.bindListener(other, 'vpc-2', 'ep-2')]);
-    assert.match(String((results[0] as PromiseRejectedResult).reason), /cannot bind 192\.0\.2\.77:15391\/udp: EADDRNOTAVAIL/);
+    assert.match(String((results[0] as PromiseRejectedResult).reason), new RegExp(`cannot bind 192\\.0\\.2\\.77:${PORT}/udp: EADDRNOTAVAIL`));
     assert.match(String((results[1] as PromiseRejectedResult).reason), /cannot bind not-an-ip: not an IP address/);
     assert.equal(results[2].status, 'fulfilled');
     assert.deepEqual(dp.boundAddresses().sort(), [ip, other]);

@@ -117,8 +117,17 @@ for (const { io, skip } of UDP_IOS) {
         assert.deepEqual(errors, []);
         await sock.close();
         await sock.close(); // idempotent
-        target.send(Buffer.from('late'), port, '127.0.54.12');
-        await new Promise((r) => setTimeout(r, 50));
+        // A datagram to the closed socket, then one to a live socket of the same kind: once the second has
+        // arrived, the event loop has had its chance to deliver the first.
+        const probeGot: Got[] = [];
+        const probe = await open(io, '127.0.54.12', probeGot);
+        try {
+          target.send(Buffer.from('late'), port, '127.0.54.12');
+          target.send(Buffer.from('probe'), probe.localPort(), '127.0.54.12');
+          await until('the probe datagram', () => probeGot.length === 1);
+        } finally {
+          await probe.close();
+        }
         assert.equal(got.length, 0, 'nothing is delivered after close');
         const after: (Error | null)[] = [];
         sock.send(Buffer.from('x'), target.address().port, '127.0.54.13', (err) => after.push(err));
@@ -236,8 +245,19 @@ describe('DatagramSocket (native only)', { skip: UDP_IOS[0]!.skip }, () => {
     const client = await peer('127.0.54.21');
     try {
       // Sent back to back, so that one read finds several.
-      for (const m of ['a', 'b', 'c', 'd', 'e']) client.send(m, sock.localPort(), '127.0.54.21');
-      await new Promise((r) => setTimeout(r, 100));
+      const port = sock.localPort();
+      for (const m of ['a', 'b', 'c', 'd', 'e']) client.send(m, port, '127.0.54.21');
+      await until('the first datagram', () => seen.length > 0);
+      // The rest of the batch would come in the same call or a later read; a datagram to a live socket sent
+      // after them arriving shows the event loop has turned since.
+      const probeGot: Got[] = [];
+      const probe = await open('native', '127.0.54.21', probeGot);
+      try {
+        client.send('probe', probe.localPort(), '127.0.54.21');
+        await until('the probe datagram', () => probeGot.some((g) => g.msg.toString() === 'probe'));
+      } finally {
+        await probe.close();
+      }
       assert.deepEqual(seen, ['a']);
     } finally {
       client.close();

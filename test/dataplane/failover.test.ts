@@ -4,10 +4,12 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { ManualClock } from '../../src/domain/clock.ts';
 import { DataPlane } from '../../src/dataplane/data-plane.ts';
 import type { UpstreamTarget } from '../../src/dataplane/types.ts';
+import { freeDnsPort, loopbackNet } from '../helpers/loopback.ts';
 import { FakeUpstream, addresses, udpQuery, UDP_IOS } from './helpers.ts';
 
-const PORT = 15331;
-const SOURCE = '127.0.53.42';
+const NET = loopbackNet();
+const PORT = await freeDnsPort([50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65].map((h) => NET.ip(h)));
+const SOURCE = NET.ip(42);
 
 for (const { io, skip } of UDP_IOS) describe(`DataPlane failover (${io} UDP sockets)`, { skip }, () => {
   let first: FakeUpstream;
@@ -20,14 +22,14 @@ for (const { io, skip } of UDP_IOS) describe(`DataPlane failover (${io} UDP sock
     clock = new ManualClock();
     dp = new DataPlane({ port: PORT, clock, queryTimeoutMs: 100, cacheSize: 0, failuresToMarkDown: 2, downBackoffMs: 5000, udpIo: io });
     dp.setVpcs([{ vpcId: 'vpc-1', rules: [{ id: 'r', domain: 'corp.example', targets, sourceIps: [SOURCE], endpointId: 'ep' }], upstreams: [] }]);
-    const ip = `127.0.53.${50 + n++}`;
+    const ip = NET.ip(50 + n++);
     await dp.bindListener(ip, 'vpc-1');
     return ip;
   }
 
   before(async () => {
-    first = await FakeUpstream.start('127.0.53.121', '192.0.2.1');
-    second = await FakeUpstream.start('127.0.53.122', '192.0.2.2');
+    first = await FakeUpstream.start(NET.ip(121), '192.0.2.1');
+    second = await FakeUpstream.start(NET.ip(122), '192.0.2.2');
   });
   afterEach(async () => {
     await dp.close();
@@ -62,7 +64,7 @@ for (const { io, skip } of UDP_IOS) describe(`DataPlane failover (${io} UDP sock
   }
 
   it('fails over when the first target has nothing listening', async () => {
-    const ip = await start([{ ip: '127.0.53.123', port: 9 }, second.target]);
+    const ip = await start([{ ip: NET.ip(123), port: 9 }, second.target]);
     assert.deepEqual(addresses(await udpQuery(ip, PORT, 'host.corp.example')), ['192.0.2.2']);
   });
 
@@ -80,7 +82,7 @@ for (const { io, skip } of UDP_IOS) describe(`DataPlane failover (${io} UDP sock
     first.mode = 'silent';
     await udpQuery(ip, PORT, 'a.corp.example');
     await udpQuery(ip, PORT, 'b.corp.example');
-    assert.deepEqual(dp.stats().downTargets, ['127.0.53.121#' + first.port]);
+    assert.deepEqual(dp.stats().downTargets, [`${NET.ip(121)}#` + first.port]);
     first.received.length = 0;
     assert.deepEqual(addresses(await udpQuery(ip, PORT, 'c.corp.example')), ['192.0.2.2']);
     assert.equal(first.received.length, 0, 'a down target is not tried while a healthy one is');

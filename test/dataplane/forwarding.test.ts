@@ -3,11 +3,14 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DataPlane } from '../../src/dataplane/data-plane.ts';
 import { OPTION_VIA } from '../../src/dataplane/wire-edit.ts';
+import { freeDnsPort, loopbackNet } from '../helpers/loopback.ts';
+import { until } from '../helpers/wait.ts';
 import { FakeUpstream, addresses, buildQuery, decode, tcpExchange, udpExchange, udpQuery, UDP_IOS } from './helpers.ts';
 
-const PORT = 15321;
-const IP = '127.0.53.31';
-const SOURCE = '127.0.53.32';
+const NET = loopbackNet();
+const PORT = await freeDnsPort([31, 32, 33].map((h) => NET.ip(h)));
+const IP = NET.ip(31);
+const SOURCE = NET.ip(32);
 
 interface Opt {
   udpPayloadSize: number;
@@ -19,7 +22,7 @@ for (const { io, skip } of UDP_IOS) describe(`DataPlane forwarding (${io} UDP so
   let dp: DataPlane;
 
   before(async () => {
-    up = await FakeUpstream.start('127.0.53.111');
+    up = await FakeUpstream.start(NET.ip(111));
     dp = new DataPlane({ port: PORT, queryTimeoutMs: 300, cacheSize: 0, udpIo: io });
     dp.setVpcs([{ vpcId: 'vpc-1', rules: [{ id: 'r', domain: 'corp.example', targets: [up.target], sourceIps: [SOURCE], endpointId: 'ep' }], upstreams: [] }]);
     await dp.bindListener(IP, 'vpc-1');
@@ -88,12 +91,12 @@ for (const { io, skip } of UDP_IOS) describe(`DataPlane forwarding (${io} UDP so
   it('answers SERVFAIL beyond the in-flight cap', async () => {
     const capped = new DataPlane({ port: PORT, queryTimeoutMs: 500, maxInFlight: 1, cacheSize: 0, udpIo: io });
     capped.setVpcs([{ vpcId: 'vpc-1', rules: [], upstreams: [up.target] }]);
-    await capped.bindListener('127.0.53.33', 'vpc-1');
+    await capped.bindListener(NET.ip(33), 'vpc-1');
     try {
       up.delayMs = 150;
-      const first = udpQuery('127.0.53.33', PORT, 'one.example.org');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      const second = await udpQuery('127.0.53.33', PORT, 'two.example.org');
+      const first = udpQuery(NET.ip(33), PORT, 'one.example.org');
+      await until('the first query to reach the upstream', () => up.received.some((q) => q.packet.questions?.[0]?.name === 'one.example.org'));
+      const second = await udpQuery(NET.ip(33), PORT, 'two.example.org');
       assert.equal(second.rcode, 'SERVFAIL');
       assert.equal((await first).rcode, 'NOERROR');
       assert.equal(capped.stats().overflows, 1);

@@ -5,17 +5,19 @@ import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { DataPlane } from '../../src/dataplane/data-plane.ts';
+import { freeDnsPort, loopbackNet } from '../helpers/loopback.ts';
 import { FakeUpstream, buildQuery, decode, tcpExchange, udpExchange, udpQuery, UDP_IOS } from './helpers.ts';
 
-const PORT = 15371;
-const IP = '127.0.53.151';
+const NET = loopbackNet();
+const PORT = await freeDnsPort([151, 152].map((h) => NET.ip(h)));
+const IP = NET.ip(151);
 
 for (const { io, skip } of UDP_IOS) describe(`DataPlane with malformed packets (${io} UDP sockets)`, { skip }, () => {
   let up: FakeUpstream;
   let dp: DataPlane;
 
   before(async () => {
-    up = await FakeUpstream.start('127.0.53.152');
+    up = await FakeUpstream.start(NET.ip(152));
     dp = new DataPlane({ port: PORT, queryTimeoutMs: 100, udpIo: io });
     dp.setVpcs([{ vpcId: 'vpc-1', rules: [], upstreams: [up.target] }]);
     await dp.bindListener(IP, 'vpc-1');

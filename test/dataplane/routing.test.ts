@@ -3,10 +3,12 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DataPlane } from '../../src/dataplane/data-plane.ts';
 import type { ForwardRule, VpcContext } from '../../src/dataplane/types.ts';
+import { freeDnsPort, loopbackNet } from '../helpers/loopback.ts';
 import { FakeUpstream, addresses, udpQuery } from './helpers.ts';
 
-const PORT = 15311;
-const IP = '127.0.53.11';
+const NET = loopbackNet();
+const PORT = await freeDnsPort([11, 12, 13].map((h) => NET.ip(h)));
+const IP = NET.ip(11);
 
 describe('DataPlane routing', () => {
   let corp: FakeUpstream;
@@ -17,18 +19,18 @@ describe('DataPlane routing', () => {
   const rule = (id: string, domain: string, target: FakeUpstream, sourceIps: string[]): ForwardRule => ({ id, domain, targets: [target.target], sourceIps, endpointId: 'ep-out' });
   const vpc = (): VpcContext => ({
     vpcId: 'vpc-1',
-    rules: [rule('r-corp', 'corp.example', corp, ['127.0.53.21']), rule('r-sub', 'a.corp.example', sub, ['127.0.53.22']), rule('r-nosrc', 'dead.example', corp, [])],
+    rules: [rule('r-corp', 'corp.example', corp, [NET.ip(21)]), rule('r-sub', 'a.corp.example', sub, [NET.ip(22)]), rule('r-nosrc', 'dead.example', corp, [])],
     upstreams: [fallback.target],
   });
 
   before(async () => {
-    corp = await FakeUpstream.start('127.0.53.101', '192.0.2.1');
-    sub = await FakeUpstream.start('127.0.53.102', '192.0.2.2');
-    fallback = await FakeUpstream.start('127.0.53.103', '192.0.2.3');
+    corp = await FakeUpstream.start(NET.ip(101), '192.0.2.1');
+    sub = await FakeUpstream.start(NET.ip(102), '192.0.2.2');
+    fallback = await FakeUpstream.start(NET.ip(103), '192.0.2.3');
     dp = new DataPlane({ port: PORT, queryTimeoutMs: 300, cacheSize: 0 });
     await dp.bindListener(IP, 'vpc-1');
-    await dp.bindListener('127.0.53.12', 'vpc-bare');
-    await dp.bindListener('127.0.53.13', 'vpc-unknown');
+    await dp.bindListener(NET.ip(12), 'vpc-bare');
+    await dp.bindListener(NET.ip(13), 'vpc-unknown');
   });
   beforeEach(() => {
     dp.setVpcs([vpc(), { vpcId: 'vpc-bare', rules: [], upstreams: [] }]);
@@ -43,7 +45,7 @@ describe('DataPlane routing', () => {
     const reply = await udpQuery(IP, PORT, 'host.corp.example');
     assert.deepEqual(addresses(reply), ['192.0.2.1']);
     assert.equal(corp.received.length, 1);
-    assert.equal(corp.received[0]?.address, '127.0.53.21');
+    assert.equal(corp.received[0]?.address, NET.ip(21));
     assert.equal(corp.received[0]?.transport, 'udp');
   });
 
@@ -58,7 +60,7 @@ describe('DataPlane routing', () => {
   it('prefers the most specific rule', async () => {
     const reply = await udpQuery(IP, PORT, 'x.a.corp.example');
     assert.deepEqual(addresses(reply), ['192.0.2.2']);
-    assert.equal(sub.received[0]?.address, '127.0.53.22');
+    assert.equal(sub.received[0]?.address, NET.ip(22));
     assert.equal(corp.received.length, 0);
   });
 
@@ -87,20 +89,20 @@ describe('DataPlane routing', () => {
   });
 
   it('answers REFUSED when nothing matches and the VPC has no upstreams', async () => {
-    const reply = await udpQuery('127.0.53.12', PORT, 'www.example.org');
+    const reply = await udpQuery(NET.ip(12), PORT, 'www.example.org');
     assert.equal(reply.rcode, 'REFUSED');
   });
 
   it('answers REFUSED for a listener whose VPC has no context', async () => {
-    const reply = await udpQuery('127.0.53.13', PORT, 'www.example.org');
+    const reply = await udpQuery(NET.ip(13), PORT, 'www.example.org');
     assert.equal(reply.rcode, 'REFUSED');
   });
 
   it('applies a new configuration to the next query without a restart', async () => {
     assert.deepEqual(addresses(await udpQuery(IP, PORT, 'svc.other.example')), ['192.0.2.3']);
-    dp.setVpcs([{ ...vpc(), rules: [...vpc().rules, rule('r-other', 'other.example', sub, ['127.0.53.23'])] }]);
+    dp.setVpcs([{ ...vpc(), rules: [...vpc().rules, rule('r-other', 'other.example', sub, [NET.ip(23)])] }]);
     assert.deepEqual(addresses(await udpQuery(IP, PORT, 'svc.other.example')), ['192.0.2.2']);
-    assert.equal(sub.received.at(-1)?.address, '127.0.53.23');
+    assert.equal(sub.received.at(-1)?.address, NET.ip(23));
     dp.setVpcs([{ ...vpc(), rules: [], upstreams: [] }]);
     assert.equal((await udpQuery(IP, PORT, 'svc.other.example')).rcode, 'REFUSED');
   });
@@ -119,7 +121,7 @@ describe('DataPlane routing', () => {
   it('counts queries and answers by rcode', async () => {
     const before = dp.stats();
     await udpQuery(IP, PORT, 'host.corp.example');
-    await udpQuery('127.0.53.12', PORT, 'host.corp.example');
+    await udpQuery(NET.ip(12), PORT, 'host.corp.example');
     const after = dp.stats();
     assert.equal(after.queries - before.queries, 2);
     assert.equal((after.answersByRcode.NOERROR ?? 0) - (before.answersByRcode.NOERROR ?? 0), 1);

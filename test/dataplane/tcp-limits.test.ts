@@ -3,18 +3,13 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { DataPlane, type DataPlaneOptions } from '../../src/dataplane/data-plane.ts';
+import { freeDnsPort, loopbackNet } from '../helpers/loopback.ts';
+import { until } from '../helpers/wait.ts';
 import { FakeUpstream, buildQuery, decode, tcpExchange } from './helpers.ts';
 
-const PORT = 15401;
-const NET = '127.0.60';
-
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const LOOPBACK = loopbackNet();
+const NET = LOOPBACK.prefix;
+const PORT = await freeDnsPort(Array.from({ length: 20 }, (_, i) => LOOPBACK.ip(1 + i)));
 
 function frame(msg: Buffer): Buffer {
   return Buffer.concat([Buffer.from([msg.length >> 8, msg.length & 0xff]), msg]);

@@ -9,10 +9,13 @@ import type { DatagramOptions } from '../../src/dataplane/datagram.ts';
 import { UdpUpstreamPool } from '../../src/dataplane/upstream-pool.ts';
 import { Exchange } from '../../src/dataplane/upstream-exchange.ts';
 import type { ExchangeFailure } from '../../src/dataplane/upstream-exchange.ts';
+import { loopbackNet } from '../helpers/loopback.ts';
+import { until } from '../helpers/wait.ts';
 import { FakeUpstream, UDP_IOS, buildQuery } from './helpers.ts';
 import type { UpstreamTarget } from '../../src/dataplane/types.ts';
 
-const SOURCE = '127.0.53.201';
+const NET = loopbackNet();
+const SOURCE = NET.ip(201);
 
 /** A waiter that records how its exchange ended. */
 class Recorder extends Exchange {
@@ -73,8 +76,8 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
   let silent: FakeUpstream;
 
   before(async () => {
-    live = await FakeUpstream.start('127.0.53.202');
-    silent = await FakeUpstream.start('127.0.53.203');
+    live = await FakeUpstream.start(NET.ip(202));
+    silent = await FakeUpstream.start(NET.ip(203));
     silent.mode = 'silent';
   });
   after(async () => {
@@ -159,7 +162,7 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
       now = 150;
       const waiting = new Recorder();
       ask(pool, silent, 'wait.corp.example', waiting);
-      for (let i = 0; i < 500 && pool.ports(SOURCE).length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      await until('a second socket', () => pool.ports(SOURCE).length >= 2);
       const [newPort, retiring] = pool.ports(SOURCE);
       assert.equal(retiring, oldPort, 'the old socket stays open while an exchange waits on it');
       assert.notEqual(newPort, oldPort);
@@ -172,7 +175,7 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
       // Its deadline passes: it times out, and the old socket, now idle, is closed.
       now = 1200;
       assert.equal((await outcome(waiting)).reason, 'timeout');
-      for (let i = 0; i < 500 && pool.ports(SOURCE).length > 1; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      await until('the old socket to close', () => pool.ports(SOURCE).length <= 1);
       assert.deepEqual(pool.ports(SOURCE), [newPort]);
     } finally {
       await pool.close();
@@ -199,7 +202,7 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
         const r = new Recorder();
         ask(pool, live, `r${t}.corp.example`, r);
         assert.ok((await outcome(r)).reply, 'queries still leave through the current socket');
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        await until(`rotation failure ${t / 150}`, () => pool.rotationFailures === t / 150);
       }
       assert.deepEqual(pool.ports(SOURCE), [port]);
       assert.equal(pool.rotations, 0);
@@ -209,7 +212,7 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
       now = 600;
       const r = new Recorder();
       ask(pool, live, 'r600.corp.example', r);
-      for (let i = 0; i < 500 && pool.rotations === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      await until('a rotation', () => pool.rotations > 0);
       assert.equal(pool.rotations, 1);
       assert.notEqual(pool.ports(SOURCE)[0], port);
     } finally {
@@ -226,7 +229,7 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
       now = 150;
       const slow = new Recorder();
       ask(pool, live, 'slow.corp.example', slow);
-      for (let i = 0; i < 500 && pool.rotations === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      await until('a rotation', () => pool.rotations > 0);
       assert.equal(pool.rotations, 1, 'rotated while the reply was on its way');
       const r = await outcome(slow);
       assert.ok(r.reply?.includes(Buffer.from('slow')), `the slow exchange failed: ${r.reason}`);
@@ -257,7 +260,6 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
 
   it('checks every send until several in a row succeeded, then one in 16 (node:dgram), and every send again after an error', async () => {
     const pool = new UdpUpstreamPool({ timeoutMs: 60_000, portRotationMs: 60_000, now: () => performance.now(), sendQueue: new SendQueue(), udpIo: io });
-    const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
     try {
       for (let i = 0; i < 12; i++) {
         const ok = new Recorder();
@@ -271,15 +273,7 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
         pool.send(SOURCE, silent, b.query, b.questionEnd, w);
         return w;
       });
-      await settle();
-      const failedAtOnce = batch.filter((w) => w.calls === 1);
-      if (io === 'native') {
-        // A native send's result is known at once: every failing send fails at once, none waits for its deadline.
-        assert.equal(failedAtOnce.length, 20);
-      } else {
-        assert.ok(failedAtOnce.length >= 1 && failedAtOnce.length <= 2, `${failedAtOnce.length} failed at once`);
-      }
-      for (const w of failedAtOnce) assert.match((await outcome(w)).detail ?? '', /EMSGSIZE/);
+      await until('a checked send to fail', () => batch.some((w) => w.calls === 1));
       // After that error every send is checked again: each fails at once.
       const after = Array.from({ length: 3 }, (_, i) => {
         const w = new Recorder();
@@ -288,6 +282,15 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
         return w;
       });
       for (const w of after) assert.equal((await outcome(w)).reason, 'network');
+      // Sends complete in order, so every checked send of the batch has reported by now.
+      const failedAtOnce = batch.filter((w) => w.calls === 1);
+      if (io === 'native') {
+        // A native send's result is known at once: every failing send fails at once, none waits for its deadline.
+        assert.equal(failedAtOnce.length, 20);
+      } else {
+        assert.ok(failedAtOnce.length >= 1 && failedAtOnce.length <= 2, `${failedAtOnce.length} failed at once`);
+      }
+      for (const w of failedAtOnce) assert.match((await outcome(w)).detail ?? '', /EMSGSIZE/);
     } finally {
       await pool.close();
     }
@@ -302,7 +305,7 @@ for (const { io, skip } of UDP_IOS) describe(`UdpUpstreamPool (${io} UDP sockets
     });
     // Until the three queries have reached the upstream: they are then waiting in the pool's table, not on its sockets opening.
     const arrived = () => ['x', 'y', 'z'].every((n) => silent.received.some((q) => q.packet.questions?.[0]?.name === `${n}.corp.example`));
-    for (let i = 0; i < 500 && !arrived(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await until('the queries at the upstream', () => arrived());
     assert.ok(arrived(), 'the queries reached the upstream');
     for (const w of waiters) assert.equal(w.calls, 0);
     await pool.close();
