@@ -109,6 +109,8 @@ export const ConfigFileSchema = Type.Object(
           identity: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
           version: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
           pass_client_subnet: Type.Optional(Type.Boolean()),
+          cache_bytes: Type.Optional(Type.Integer({ minimum: 65536 })),
+          cache_max_entry_bytes: Type.Optional(Type.Integer({ minimum: 512 })),
         },
         { additionalProperties: false },
       ),
@@ -167,6 +169,9 @@ export interface DnsSettings {
   version?: string;
   /** Pass EDNS CLIENT-SUBNET between clients and upstreams (replies carrying it are not cached). */
   passClientSubnet?: boolean;
+  /** Bytes the DNS cache may hold, and the largest entry it keeps (docs/dataplane.md, "Cache"). */
+  cacheBytes?: number;
+  cacheMaxEntryBytes?: number;
 }
 
 export interface RateSetting {
@@ -332,6 +337,8 @@ export function loadConfig(cli: CliSettings, env: NodeJS.ProcessEnv = process.en
       tcpMaxQueuedBytes: file.dns?.tcp_max_queued_bytes,
       workers,
       udpIo,
+      cacheBytes: file.dns?.cache_bytes,
+      cacheMaxEntryBytes: file.dns?.cache_max_entry_bytes,
     },
     auth: authSettings(file.auth, db, env),
     projects: file.projects ?? [],

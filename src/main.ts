@@ -139,6 +139,8 @@ async function startDataPlane(config: Config, log: Logger): Promise<DnsDataPlane
     identity: d.identity,
     version: d.version,
     passClientSubnet: d.passClientSubnet,
+    cacheBytes: d.cacheBytes,
+    cacheMaxEntryBytes: d.cacheMaxEntryBytes,
   };
   const dlog = log.child({ component: 'dataplane' });
   if (d.workers <= 1) return new DataPlane({ ...options, log: dlog });

@@ -160,6 +160,9 @@ export class MetricsRegistry {
     this.copied('vpcdns_dns_cache_hits_total', 'Queries answered from the cache', () => s().cacheHits);
     this.copied('vpcdns_dns_cache_misses_total', 'Cache look-ups that found nothing', () => s().cacheMisses);
     this.gauge('vpcdns_dns_cache_entries', 'Replies held in the cache', () => s().cacheEntries);
+    this.gauge('vpcdns_dns_cache_bytes', 'Bytes held by the cache (bounded by dns.cache_bytes)', () => s().cacheBytes);
+    this.copiedBy('vpcdns_dns_cache_evictions_total', 'Cache entries dropped to make room, by the bound that was full (entries, bytes)', 'reason', () => s().cacheEvictionsByReason);
+    this.copied('vpcdns_dns_cache_too_large_total', 'Replies not cached because they were over dns.cache_max_entry_bytes', () => s().cacheTooLarge);
     this.copied('vpcdns_dns_upstream_queries_total', 'Attempts sent to upstream targets', () => s().upstreamQueries);
     this.copiedBy('vpcdns_dns_upstream_failures_total', 'Failed upstream attempts, by reason (timeout, garbage, network, source, busy, closed)', 'reason', () => s().upstreamFailuresByReason);
     this.copied('vpcdns_dns_upstream_unmatched_total', 'Upstream datagrams that matched no pending query', () => s().upstreamUnmatched);

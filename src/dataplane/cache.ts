@@ -30,6 +30,23 @@ export function questionHash(seed: number, vpc: number, qname: string, qtype: nu
 export const SLOT_BYTES = 256;
 /** Slots per slab: slabs are allocated as the cache fills, 1 MiB at a time. */
 const SLAB_SLOTS = 4096;
+/** What every entry costs against the byte bound: its record and its slot (a reply too large for the slot adds its own buffer). */
+export const ENTRY_OVERHEAD_BYTES = 64 + SLOT_BYTES;
+
+/** The byte bounds of a cache (docs/dataplane.md, "Cache"). */
+export interface CacheByteLimits {
+  /** Bytes all entries together may hold (ENTRY_OVERHEAD_BYTES each, plus their own buffer when a reply does not fit its slot). */
+  readonly maxBytes: number;
+  /** An entry (name, reply and TTL offsets) larger than this is not cached. */
+  readonly maxEntryBytes: number;
+}
+
+/** Entries dropped to make room, by which bound made them go, and replies refused as too large. */
+export interface CacheCounters {
+  evictedForEntries: number;
+  evictedForBytes: number;
+  tooLarge: number;
+}
 
 const NONE = -1;
 
@@ -67,12 +84,16 @@ export class PacketCache {
   private used = 0;
   private readonly vpcIndex = new Map<string, number>();
   private readonly seed: number;
+  /** Bytes held by the entries, as the byte bound counts them. */
+  private held = 0;
+  readonly counters: CacheCounters = { evictedForEntries: 0, evictedForBytes: 0, tooLarge: 0 };
 
   constructor(
     private readonly capacity: number,
     private readonly clock: Clock,
     /** The hash seed; random unless a test fixes it. */
     seed?: number,
+    private readonly limits: CacheByteLimits = { maxBytes: Infinity, maxEntryBytes: Infinity },
   ) {
     this.seed = seed ?? randomBytes(4).readInt32LE(0);
     const n = Math.max(0, capacity);
@@ -88,6 +109,11 @@ export class PacketCache {
 
   get size(): number {
     return this.count;
+  }
+
+  /** Bytes held by the entries (ENTRY_OVERHEAD_BYTES each, plus the buffers of replies too large for a slot). */
+  get bytes(): number {
+    return this.held;
   }
 
   /**
@@ -130,13 +156,30 @@ export class PacketCache {
     const now = this.clock.now();
     const vpc = this.indexOfVpc(vpcId);
     const hash = questionHash(this.seed, vpc, qname, qtype, qclass, flags);
+    const ttlCount = verdict.ttlCount;
+    const bytes = qname.length + wire.length + 2 * ttlCount;
+    const cost = ENTRY_OVERHEAD_BYTES + (bytes > SLOT_BYTES ? bytes : 0);
     let slot = this.find(hash);
+    if (bytes > this.limits.maxEntryBytes || cost > this.limits.maxBytes) {
+      // Not kept; nor is what was kept for this hash, which the newer reply would have replaced.
+      this.counters.tooLarge++;
+      if (slot !== NONE) this.remove(slot);
+      return;
+    }
     if (slot !== NONE) {
       // The same question again, or another one with the same hash: either way the newer reply takes the slot.
+      this.held -= this.costOf(slot);
       this.large.delete(slot);
       this.unlink(slot);
+      this.held += cost;
+      this.evictForBytes();
     } else {
-      if (this.count === this.capacity) this.remove(this.head);
+      this.held += cost;
+      this.evictForBytes();
+      if (this.count === this.capacity) {
+        this.remove(this.head);
+        this.counters.evictedForEntries++;
+      }
       slot = this.allocate();
       this.words[slot * RECORD_WORDS + HASH] = hash;
       this.insert(slot, hash);
@@ -150,11 +193,9 @@ export class PacketCache {
     this.words[r + TYPE_CLASS] = (qtype << 16) | qclass;
     this.words[r + FLAGS] = flags;
     const offsets = verdict.ttlOffsets;
-    const ttlCount = verdict.ttlCount;
     this.words[r + NAME_LENGTH] = qname.length;
     this.words[r + WIRE_LENGTH] = wire.length;
     this.words[r + TTL_COUNT] = ttlCount;
-    const bytes = qname.length + wire.length + 2 * ttlCount;
     if (bytes > SLOT_BYTES) this.large.set(slot, Buffer.allocUnsafe(bytes));
     const store = this.bufferOf(slot);
     let at = this.offsetOf(slot);
@@ -162,6 +203,23 @@ export class PacketCache {
     store.set(wire, at);
     at += wire.length;
     for (let i = 0; i < ttlCount; i++, at += 2) store.writeUInt16BE(offsets[i]!, at);
+  }
+
+  /**
+   * Drops the least recently used entries while the entries (with the one being stored already counted,
+   * and out of the LRU order) hold more than the byte bound.
+   */
+  private evictForBytes(): void {
+    while (this.held > this.limits.maxBytes && this.head !== NONE) {
+      this.remove(this.head);
+      this.counters.evictedForBytes++;
+    }
+  }
+
+  /** What slot's entry counts against the byte bound. */
+  private costOf(slot: number): number {
+    const own = this.large.size > 0 ? this.large.get(slot) : undefined;
+    return ENTRY_OVERHEAD_BYTES + (own === undefined ? 0 : own.length);
   }
 
   /** The slot whose hash is hash, or NONE. */
@@ -221,6 +279,7 @@ export class PacketCache {
 
   /** Drops one entry: out of the table and the order, its slot free again. */
   private remove(slot: number): void {
+    this.held -= this.costOf(slot);
     this.erase(slot);
     this.unlink(slot);
     this.large.delete(slot);
@@ -285,6 +344,7 @@ export class PacketCache {
     this.head = NONE;
     this.tail = NONE;
     this.count = 0;
+    this.held = 0;
     this.freeCount = 0;
     this.used = 0;
     this.slabs.length = 0;

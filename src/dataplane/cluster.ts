@@ -252,7 +252,7 @@ export class ClusterDataPlane implements DnsDataPlane {
         this.members.delete(worker.id);
         for (const p of m.pending.values()) p.reject(new Error(`DNS worker ${worker.process.pid} exited`));
         m.pending.clear();
-        if (m.lastStats !== null) this.retired = mergeStats([this.retired, { ...m.lastStats, inFlight: 0, cacheEntries: 0 }]);
+        if (m.lastStats !== null) this.retired = mergeStats([this.retired, { ...m.lastStats, inFlight: 0, cacheEntries: 0, cacheBytes: 0 }]);
         if (!settled) {
           settled = true;
           reject(new Error(`DNS worker exited during start (code ${code}, signal ${signal})`));

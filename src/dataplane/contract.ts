@@ -85,6 +85,12 @@ export interface DataPlaneStats {
   /** Queries currently waiting for an upstream. */
   inFlight: number;
   cacheEntries: number;
+  /** Bytes the cache holds (its byte bound, dns.cache_bytes, counts these). */
+  cacheBytes: number;
+  /** Entries dropped to make room, by the bound that was full (entries: dns.cache_size, bytes: dns.cache_bytes). */
+  cacheEvictionsByReason: Record<string, number>;
+  /** Replies not cached because their entry was over dns.cache_max_entry_bytes. */
+  cacheTooLarge: number;
   listeners: number;
   downTargets: string[];
 }
@@ -128,6 +134,9 @@ export function emptyStats(): DataPlaneStats {
     tcpQueuedBytes: 0,
     inFlight: 0,
     cacheEntries: 0,
+    cacheBytes: 0,
+    cacheEvictionsByReason: {},
+    cacheTooLarge: 0,
     listeners: 0,
     downTargets: [],
   };

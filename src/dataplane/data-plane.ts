@@ -34,6 +34,10 @@ export interface DataPlaneOptions {
   maxInFlight?: number;
   /** Cached replies, all VPCs together (default 10000); 0 disables the cache. */
   cacheSize?: number;
+  /** Bytes the cache may hold, all VPCs together (default 64 MiB; docs/dataplane.md, "Cache"). */
+  cacheBytes?: number;
+  /** A reply whose entry would be larger than this is not cached (default 16384). */
+  cacheMaxEntryBytes?: number;
   /** Upper bound of a positive cache TTL in seconds (default 86400). */
   cacheMaxTtl?: number;
   /** Upper bound of a negative cache TTL in seconds (default 3600). */
@@ -94,6 +98,9 @@ export const TCP_DEFAULTS: TcpLimits = {
   tcpMaxQueuedBytes: 256 * 1024,
 };
 
+/** The cache's byte bounds unless the options say otherwise. */
+export const CACHE_DEFAULTS = { cacheBytes: 64 * 1024 * 1024, cacheMaxEntryBytes: 16384 } as const;
+
 /** Checks that ip can be a source address (binds a UDP socket to ip:0 and closes it). */
 export function probeSourceAddress(ip: string): Promise<void> {
   if (net.isIP(ip) === 0) return Promise.reject(new Error(`cannot use ${ip} as a source address: not an IP address`));
@@ -139,7 +146,8 @@ export class DataPlane implements DnsDataPlane {
     const timeoutMs = opts.queryTimeoutMs ?? 1500;
     const maxAttempts = opts.maxAttempts ?? 3;
     const cacheSize = opts.cacheSize ?? 10000;
-    this.cache = cacheSize > 0 ? new PacketCache(cacheSize, this.clock) : null;
+    const cacheLimits = { maxBytes: opts.cacheBytes ?? CACHE_DEFAULTS.cacheBytes, maxEntryBytes: opts.cacheMaxEntryBytes ?? CACHE_DEFAULTS.cacheMaxEntryBytes };
+    this.cache = cacheSize > 0 ? new PacketCache(cacheSize, this.clock, undefined, cacheLimits) : null;
     this.udpIo = resolveUdpIo(opts.udpIo ?? 'auto');
     if (this.udpIo === 'node' && (opts.udpIo ?? 'auto') === 'auto') {
       opts.log?.warn({ err: nativeUdpStatus().error }, 'the vpcdns_udp addon did not load; UDP goes through node:dgram (slower: docs/dataplane.md)');
@@ -295,6 +303,9 @@ export class DataPlane implements DnsDataPlane {
       udpSendsWaited: sends.waited,
       udpSendsDropped: sends.dropped,
       cacheEntries: this.cache?.size ?? 0,
+      cacheBytes: this.cache?.bytes ?? 0,
+      cacheEvictionsByReason: this.cache === null ? {} : { entries: this.cache.counters.evictedForEntries, bytes: this.cache.counters.evictedForBytes },
+      cacheTooLarge: this.cache?.counters.tooLarge ?? 0,
       listeners: this.listeners.size,
       downTargets: this.health.downTargets(),
     };

@@ -99,6 +99,9 @@ export function mergeStats(all: readonly DataPlaneStats[]): DataPlaneStats {
     out.tcpQueuedBytes += s.tcpQueuedBytes;
     out.inFlight += s.inFlight;
     out.cacheEntries += s.cacheEntries;
+    out.cacheBytes += s.cacheBytes;
+    addCounts(out.cacheEvictionsByReason, s.cacheEvictionsByReason);
+    out.cacheTooLarge += s.cacheTooLarge;
     out.listeners = Math.max(out.listeners, s.listeners);
     for (const t of s.downTargets) down.add(t);
   }

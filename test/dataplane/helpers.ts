@@ -14,7 +14,8 @@ export type UpstreamMode =
   | 'tc' // TC=1 over UDP, the full answer over TCP
   | 'nxdomain' // NXDOMAIN with an SOA in the authority section
   | 'nodata' // NOERROR, no answer, SOA in authority
-  | 'big'; // many TXT records (larger than 512 bytes)
+  | 'big' // many TXT records (larger than 512 bytes)
+  | 'huge'; // TC=1 over UDP; over TCP, TXT records of about hugeBytes in all (a hostile upstream's 60 KB answers)
 
 export interface ReceivedQuery {
   readonly transport: 'udp' | 'tcp';
@@ -30,6 +31,7 @@ export class FakeUpstream {
   ttl = 300;
   soaTtl = 600;
   soaMinimum = 60;
+  hugeBytes = 60_000;
   readonly received: ReceivedQuery[] = [];
 
   private constructor(
@@ -134,6 +136,13 @@ export class FakeUpstream {
         return dnsPacket.encode({ ...base, flags: (base.flags ?? 0) | 3, authorities: [soa], additionals });
       case 'nodata':
         return dnsPacket.encode({ ...base, authorities: [soa], additionals });
+      case 'huge':
+        if (transport === 'udp') return dnsPacket.encode({ ...base, flags: (base.flags ?? 0) | dnsPacket.TRUNCATED_RESPONSE, additionals });
+        return dnsPacket.encode({
+          ...base,
+          answers: Array.from({ length: Math.ceil(this.hugeBytes / 280) }, (_, i) => ({ type: 'TXT' as const, name: question.name, ttl: this.ttl, data: `${i}`.padEnd(250, 'h') })),
+          additionals,
+        });
       case 'big': {
         const answers: Answer[] = Array.from({ length: 20 }, (_, i) => ({ type: 'TXT', name: question.name, ttl: this.ttl, data: `record ${i} ${'x'.repeat(40)}` }));
         return dnsPacket.encode({ ...base, answers, additionals });

@@ -138,6 +138,9 @@ describe('GET /metrics with a data plane', () => {
     assert.ok(sample(after, 'vpcdns_dns_upstream_latency_seconds_sum') > 0);
     assert.match(after, /^# TYPE vpcdns_dns_upstream_latency_seconds histogram$/m);
     assert.equal(sample(after, 'vpcdns_dns_cache_entries'), 1);
+    assert.ok(sample(after, 'vpcdns_dns_cache_bytes') > 0);
+    assert.match(after, /^# TYPE vpcdns_dns_cache_evictions_total counter$/m);
+    assert.match(after, /^# TYPE vpcdns_dns_cache_too_large_total counter$/m);
     assert.equal(sample(after, 'vpcdns_dns_in_flight'), 0);
     assert.match(after, /^# TYPE vpcdns_dns_upstream_failures_total counter$/m);
     assert.match(after, /^# TYPE vpcdns_dns_udp_sends_waited_total counter$/m);
