@@ -111,6 +111,7 @@ export const ConfigFileSchema = Type.Object(
           pass_client_subnet: Type.Optional(Type.Boolean()),
           cache_bytes: Type.Optional(Type.Integer({ minimum: 65536 })),
           cache_max_entry_bytes: Type.Optional(Type.Integer({ minimum: 512 })),
+          udp_max_query_bytes: Type.Optional(Type.Integer({ minimum: 512, maximum: 65535 })),
         },
         { additionalProperties: false },
       ),
@@ -172,6 +173,8 @@ export interface DnsSettings {
   /** Bytes the DNS cache may hold, and the largest entry it keeps (docs/dataplane.md, "Cache"). */
   cacheBytes?: number;
   cacheMaxEntryBytes?: number;
+  /** A UDP query longer than this is answered FORMERR (docs/dataplane.md, limits). */
+  udpMaxQueryBytes?: number;
 }
 
 export interface RateSetting {
@@ -339,6 +342,7 @@ export function loadConfig(cli: CliSettings, env: NodeJS.ProcessEnv = process.en
       udpIo,
       cacheBytes: file.dns?.cache_bytes,
       cacheMaxEntryBytes: file.dns?.cache_max_entry_bytes,
+      udpMaxQueryBytes: file.dns?.udp_max_query_bytes,
     },
     auth: authSettings(file.auth, db, env),
     projects: file.projects ?? [],

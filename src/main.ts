@@ -141,6 +141,7 @@ async function startDataPlane(config: Config, log: Logger): Promise<DnsDataPlane
     passClientSubnet: d.passClientSubnet,
     cacheBytes: d.cacheBytes,
     cacheMaxEntryBytes: d.cacheMaxEntryBytes,
+    udpMaxQueryBytes: d.udpMaxQueryBytes,
   };
   const dlog = log.child({ component: 'dataplane' });
   if (d.workers <= 1) return new DataPlane({ ...options, log: dlog });

@@ -157,6 +157,7 @@ export class MetricsRegistry {
     this.copiedBy('vpcdns_dns_endpoint_forwarded_total', 'Queries forwarded through rules, by the endpoint they leave from', 'endpoint_id', () => s().forwardedByEndpoint);
     this.registry.registerMetric(latencyHistogram('vpcdns_dns_upstream_latency_seconds', 'Time from sending an upstream attempt to its accepted reply (successful attempts)', () => s().upstreamLatency) as never);
     this.copied('vpcdns_dns_dropped_total', 'DNS messages dropped without an answer (no parsable header, or a response)', () => s().dropped);
+    this.copied('vpcdns_dns_queries_too_large_total', 'UDP queries over dns.udp_max_query_bytes, answered FORMERR', () => s().queriesTooLarge);
     this.copied('vpcdns_dns_cache_hits_total', 'Queries answered from the cache', () => s().cacheHits);
     this.copied('vpcdns_dns_cache_misses_total', 'Cache look-ups that found nothing', () => s().cacheMisses);
     this.gauge('vpcdns_dns_cache_entries', 'Replies held in the cache', () => s().cacheEntries);
@@ -170,6 +171,7 @@ export class MetricsRegistry {
     this.copied('vpcdns_dns_upstream_port_rotation_failures_total', 'Upstream port rotations that could not open a socket (the current one was kept)', () => s().upstreamPortRotationFailures);
     this.copied('vpcdns_dns_udp_sends_waited_total', 'UDP datagrams that waited for a writable socket (the kernel send buffer was full; native sockets)', () => s().udpSendsWaited);
     this.copied('vpcdns_dns_udp_sends_dropped_total', 'UDP datagrams dropped by native sockets: the wait queue was full, a waiting send failed, or the socket closed first', () => s().udpSendsDropped);
+    this.gauge('vpcdns_dns_udp_send_burst_max', 'The largest burst of UDP datagrams queued in one event-loop turn (the largest of the workers)', () => s().udpSendBurstMax);
     this.copied('vpcdns_dns_tcp_retries_total', 'Truncated UDP replies retried over TCP', () => s().tcpRetries);
     this.gauge('vpcdns_dns_tcp_connections', 'Open TCP client connections, all listeners', () => s().tcpConnections);
     this.gauge('vpcdns_dns_tcp_queued_bytes', 'Answer bytes queued in the process for TCP clients, not yet taken by the kernel', () => s().tcpQueuedBytes);

@@ -47,6 +47,8 @@ export interface DataPlaneStats {
   upstreamLatency: LatencyHistogram;
   /** Messages dropped without an answer (no parsable header, or a response sent to a listener). */
   dropped: number;
+  /** UDP queries over dns.udp_max_query_bytes, answered FORMERR. */
+  queriesTooLarge: number;
   cacheHits: number;
   cacheMisses: number;
   /** Attempts sent to upstream targets (UDP, or TCP when a TCP client is forwarded over TCP). */
@@ -74,6 +76,8 @@ export interface DataPlaneStats {
    */
   udpSendsWaited: number;
   udpSendsDropped: number;
+  /** The largest burst of UDP datagrams this data plane queued in one event-loop turn (send-queue.ts). */
+  udpSendBurstMax: number;
   /** TCP connections the server closed, by reason (idle, frame_timeout, evicted, refused, backlog, oversize). */
   tcpClosedByReason: Record<string, number>;
   /** Times a TCP connection stopped reading because its answers were queued past the high-water mark. */
@@ -114,6 +118,7 @@ export function emptyStats(): DataPlaneStats {
     forwardedByEndpoint: {},
     upstreamLatency: { counts: new Array<number>(LATENCY_BOUNDS.length + 1).fill(0), sum: 0, count: 0 },
     dropped: 0,
+    queriesTooLarge: 0,
     cacheHits: 0,
     cacheMisses: 0,
     upstreamQueries: 0,
@@ -128,6 +133,7 @@ export function emptyStats(): DataPlaneStats {
     upstreamPortRotationFailures: 0,
     udpSendsWaited: 0,
     udpSendsDropped: 0,
+    udpSendBurstMax: 0,
     tcpClosedByReason: {},
     tcpReadPauses: 0,
     tcpConnections: 0,

@@ -65,6 +65,8 @@ export interface DataPlaneOptions {
   tcpMaxQueuedBytes?: number;
   /** How long unbindListener waits for queries in flight (default queryTimeoutMs * maxAttempts). */
   drainTimeoutMs?: number;
+  /** A UDP query longer than this is answered FORMERR and not forwarded (default 4096). */
+  udpMaxQueryBytes?: number;
   /** SO_RCVBUF of listener UDP sockets (default 4 MiB, capped by the kernel); 0 keeps the system default. */
   udpRecvBufferBytes?: number;
   /**
@@ -191,6 +193,7 @@ export class DataPlane implements DnsDataPlane {
         ttlLimits: { maxTtl: opts.cacheMaxTtl ?? 86400, maxNegativeTtl: opts.cacheMaxNegativeTtl ?? 3600 },
         chaos: { identity: opts.identity, version: opts.version },
         passClientSubnet: opts.passClientSubnet ?? false,
+        udpMaxQueryBytes: opts.udpMaxQueryBytes ?? 4096,
         log: opts.log,
       },
       this.counters,
@@ -302,6 +305,7 @@ export class DataPlane implements DnsDataPlane {
       upstreamPortRotationFailures: this.pool.rotationFailures,
       udpSendsWaited: sends.waited,
       udpSendsDropped: sends.dropped,
+      udpSendBurstMax: this.sendQueue.peak,
       cacheEntries: this.cache?.size ?? 0,
       cacheBytes: this.cache?.bytes ?? 0,
       cacheEvictionsByReason: this.cache === null ? {} : { entries: this.cache.counters.evictedForEntries, bytes: this.cache.counters.evictedForBytes },

@@ -39,6 +39,8 @@ export interface ResolverOptions {
   readonly chaos: ChaosIdentity;
   /** Pass CLIENT-SUBNET options between clients and upstreams (replies that carry one are then not cached). */
   readonly passClientSubnet: boolean;
+  /** A UDP query longer than this is answered FORMERR, not forwarded (docs/dataplane.md, limits). */
+  readonly udpMaxQueryBytes: number;
   readonly log?: Logger;
 }
 
@@ -98,6 +100,12 @@ export class Resolver implements ForwardCompletion {
       this.opts.log?.debug({ client: client.address, reason: parsed.reason }, 'bad query');
       counter.byRcode[parsed.rcode]!++;
       client.respond(buildLocalAnswer(msg, parsed.rcode, parsed.questionEnd, parsed.edns));
+      return;
+    }
+    if (msg.length > this.opts.udpMaxQueryBytes && client.transport === 'udp') {
+      this.stats.queriesTooLarge++;
+      counter.byRcode[RCODE.FORMERR]!++;
+      client.respond(buildLocalAnswer(msg, RCODE.FORMERR, parsed.query.questionEnd, parsed.query.edns));
       return;
     }
     const routing = this.routing.get(counter.vpcId);

@@ -48,6 +48,7 @@ describe('SendQueue', () => {
     assert.deepEqual(calls, []);
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(calls, ['m0', 'm1', 'm2', 'm3', 'm4']);
+    assert.equal(q.peak, 5, 'the largest burst is kept for the metric');
     await settle(5);
     assert.deepEqual(received, ['m0', 'm1', 'm2', 'm3', 'm4']);
   });

@@ -21,6 +21,8 @@ export class SendQueue {
   private readonly addresses: string[] = [];
   private readonly callbacks: (SendCallback | undefined)[] = [];
   private scheduled = false;
+  /** The largest burst so far: what one event-loop turn queued (its bound: docs/dataplane.md, "Buffers and queues"). */
+  peak = 0;
   private readonly flushSoon = (): void => this.flush();
 
   /**
@@ -55,6 +57,7 @@ export class SendQueue {
       if (callback === undefined) socket.send(buffer, this.ports[i]!, this.addresses[i]!);
       else socket.send(buffer, this.ports[i]!, this.addresses[i]!, callback);
     }
+    if (this.count > this.peak) this.peak = this.count;
     this.count = 0;
   }
 }

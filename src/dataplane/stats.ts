@@ -79,6 +79,7 @@ export function mergeStats(all: readonly DataPlaneStats[]): DataPlaneStats {
     out.upstreamLatency.sum += s.upstreamLatency.sum;
     out.upstreamLatency.count += s.upstreamLatency.count;
     out.dropped += s.dropped;
+    out.queriesTooLarge += s.queriesTooLarge;
     out.cacheHits += s.cacheHits;
     out.cacheMisses += s.cacheMisses;
     out.upstreamQueries += s.upstreamQueries;
@@ -93,6 +94,7 @@ export function mergeStats(all: readonly DataPlaneStats[]): DataPlaneStats {
     out.upstreamPortRotationFailures += s.upstreamPortRotationFailures;
     out.udpSendsWaited += s.udpSendsWaited;
     out.udpSendsDropped += s.udpSendsDropped;
+    out.udpSendBurstMax = Math.max(out.udpSendBurstMax, s.udpSendBurstMax);
     addCounts(out.tcpClosedByReason, s.tcpClosedByReason);
     out.tcpReadPauses += s.tcpReadPauses;
     out.tcpConnections += s.tcpConnections;

@@ -117,7 +117,8 @@ export class TcpConnection {
         return;
       }
       if (this.buffered.length < 2 + length) break;
-      const msg = this.buffered.subarray(2, 2 + length);
+      // A copy: a query that waits for an upstream must not keep the whole read it came in alive.
+      const msg = Buffer.from(this.buffered.subarray(2, 2 + length));
       this.buffered = this.buffered.subarray(2 + length);
       this.pending++;
       completed = true;

@@ -75,6 +75,8 @@ describe('parseQuery', () => {
     ['a label past the end', Buffer.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0x61, 0x62]), 'error'],
     ['no type and class', Buffer.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1]), 'error'],
     ['an additional record past the end', Buffer.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 1, 0, 0, 41, 2]), 'error'],
+    ['a byte after the question', Buffer.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0]), 'error'],
+    ['bytes after the OPT record', Buffer.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 1, 0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 0, 0xde, 0xad]), 'error'],
   ];
   for (const [what, buf, kind] of bad) {
     it(`returns ${kind} for ${what}`, () => {
@@ -214,6 +216,12 @@ describe('parseQuery: what is checked first', () => {
     notify[2] = notify[2]! | (4 << 3);
     const n = parseQuery(notify);
     assert.deepEqual(n.kind === 'error' ? [n.rcode, n.edns?.version] : n.kind, [4, 0]);
+  });
+
+  it('answers bytes after the last record FORMERR, echoing the question and the OPT it read', () => {
+    const trailing = Buffer.concat([query('a.example', 1232), Buffer.from('tail')]);
+    const r = parseQuery(trailing);
+    assert.deepEqual(r.kind === 'error' ? [r.rcode, r.questionEnd, r.edns?.udpSize, r.reason] : r.kind, [1, 12 + 11 + 4, 1232, 'bytes after the last record']);
   });
 
   it('notes whether the client asked for NSID, and where a last TSIG record is', () => {

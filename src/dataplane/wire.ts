@@ -141,6 +141,8 @@ export function parseQuery(buf: Buffer): QueryParse {
     return { kind: 'error', rcode: RCODE.FORMERR, questionEnd, edns: null, reason: 'malformed records after the question' };
   }
   if (foundTsigStart === TSIG_NOT_LAST) return { kind: 'error', rcode: RCODE.FORMERR, questionEnd, edns, reason: 'a TSIG record that is not the last' };
+  // Bytes after the last record the counts announce: not a DNS message to pass on (nor to append an OPT after).
+  if (foundRecordsEnd !== buf.length) return { kind: 'error', rcode: RCODE.FORMERR, questionEnd, edns, reason: 'bytes after the last record' };
   return {
     kind: 'ok',
     query: {
@@ -159,6 +161,8 @@ export function parseQuery(buf: Buffer): QueryParse {
 const TSIG_NOT_LAST = -2;
 /** Where findQueryOpt found a TSIG record (-1: none; TSIG_NOT_LAST): a second result without an object per query. */
 let foundTsigStart = -1;
+/** Where findQueryOpt found the records to end: a third. */
+let foundRecordsEnd = -1;
 
 function findQueryOpt(buf: Buffer, recordsStart: number): QueryEdns | null | 'malformed' {
   const an = buf.readUInt16BE(6);
@@ -193,6 +197,7 @@ function findQueryOpt(buf: Buffer, recordsStart: number): QueryEdns | null | 'ma
       };
     }
   }
+  foundRecordsEnd = pos;
   return edns;
 }
 

@@ -53,6 +53,53 @@ for (const { io, skip } of UDP_IOS) describe(`DataPlane with malformed packets (
     assert.equal(decode(reply).rcode, 'NOTIMP');
   });
 
+  // www.example.org A IN, id 0xbeef, RD; the same with an OPT (1232, DO); and 7 bytes after the last record.
+  const QUESTION = Buffer.from('03777777076578616d706c65036f7267000001' + '0001', 'hex');
+  const OPT = Buffer.from('0000290' + '4d0' + '00' + '00' + '8000' + '0000', 'hex');
+  const GARBAGE = Buffer.from('GARBAGE');
+  const header = (arcount: number) => Buffer.from([0xbe, 0xef, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, arcount]);
+
+  it('answers FORMERR, exactly, to a query with bytes after its question, and forwards nothing', async () => {
+    const forwarded = up.received.length;
+    const query = Buffer.concat([header(0), QUESTION, GARBAGE]);
+    // The id, QR RD RA and FORMERR, one question (echoed), no other record.
+    const expected = Buffer.concat([Buffer.from([0xbe, 0xef, 0x81, 0x81, 0, 1, 0, 0, 0, 0, 0, 0]), QUESTION]);
+    assert.deepEqual(await udpExchange(IP, PORT, query, 1000), expected);
+    assert.deepEqual((await tcpExchange(IP, PORT, [query]))[0], expected);
+    assert.equal(up.received.length, forwarded);
+  });
+
+  it('answers FORMERR, exactly, with its own OPT, to a query with bytes after its OPT record, and forwards nothing', async () => {
+    const forwarded = up.received.length;
+    const query = Buffer.concat([header(1), QUESTION, OPT, GARBAGE]);
+    // vpcdns's OPT: 1232, extended rcode 0, version 0, DO echoed, no options.
+    const expected = Buffer.concat([Buffer.from([0xbe, 0xef, 0x81, 0x81, 0, 1, 0, 0, 0, 0, 0, 1]), QUESTION, OPT]);
+    assert.deepEqual(await udpExchange(IP, PORT, query, 1000), expected);
+    assert.deepEqual((await tcpExchange(IP, PORT, [query]))[0], expected);
+    assert.equal(up.received.length, forwarded);
+    // Without the garbage the same query is forwarded, with the OPT last.
+    const reply = await udpExchange(IP, PORT, Buffer.concat([header(1), QUESTION, OPT]), 1000);
+    assert.equal(decode(reply!).rcode, 'NOERROR');
+    const sent = up.received.at(-1)!.raw;
+    assert.equal(sent.readUInt16BE(10), 1);
+    assert.equal(sent.indexOf(GARBAGE), -1);
+  });
+
+  it('answers FORMERR to a UDP query over udp_max_query_bytes (4096) without forwarding it; over TCP it is forwarded', async () => {
+    const forwarded = up.received.length;
+    const before = dp.stats().queriesTooLarge;
+    // An additional record of type 65280 (private use) with 5,000 bytes of data: well-formed, only too large.
+    const big = Buffer.concat([Buffer.from([0, 0xff, 0, 0, 1, 0, 0, 0, 0, 0x13, 0x88]), Buffer.alloc(5000, 0x61)]);
+    const query = Buffer.concat([header(1), QUESTION, big]);
+    const expected = Buffer.concat([Buffer.from([0xbe, 0xef, 0x81, 0x81, 0, 1, 0, 0, 0, 0, 0, 0]), QUESTION]);
+    assert.deepEqual(await udpExchange(IP, PORT, query, 1000), expected);
+    assert.equal(dp.stats().queriesTooLarge - before, 1);
+    assert.equal(up.received.length, forwarded);
+    const [tcp] = await tcpExchange(IP, PORT, [query]);
+    assert.equal(decode(tcp!).rcode, 'NOERROR');
+    assert.equal(up.received.length, forwarded + 1);
+  });
+
   it('survives a thousand random datagrams and still answers', async () => {
     const before = dp.stats().queries;
     for (let batch = 0; batch < 10; batch++) {

@@ -49,3 +49,23 @@ describe('dns TCP limits', () => {
     assert.throws(() => loadConfig({ config: file }, {}), /tcp_max_connections/);
   });
 });
+
+describe('dns cache byte bounds', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vpcdns-cfg-'));
+  const file = join(dir, 'c.yaml');
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('are read from the config file, and left to the data plane\'s defaults when absent', () => {
+    writeFileSync(file, 'dns: { cache_bytes: 1048576, cache_max_entry_bytes: 4096 }\n');
+    const dns = loadConfig({ config: file }, {}).dns;
+    assert.deepEqual([dns.cacheBytes, dns.cacheMaxEntryBytes], [1048576, 4096]);
+    assert.deepEqual([loadConfig({}, {}).dns.cacheBytes, loadConfig({}, {}).dns.cacheMaxEntryBytes], [undefined, undefined]);
+  });
+
+  it('refuses values below their minimum', () => {
+    writeFileSync(file, 'dns: { cache_bytes: 1000 }\n');
+    assert.throws(() => loadConfig({ config: file }, {}), /cache_bytes/);
+    writeFileSync(file, 'dns: { cache_max_entry_bytes: 100 }\n');
+    assert.throws(() => loadConfig({ config: file }, {}), /cache_max_entry_bytes/);
+  });
+});

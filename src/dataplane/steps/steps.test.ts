@@ -91,7 +91,7 @@ describe('Resolver steps', () => {
     new TargetHealth({ failuresToMarkDown: 2, downBackoffMs: 1000, maxDownBackoffMs: 1000 }, () => 0),
     emptyStats(),
   );
-  const opts = { clock: new ManualClock(0), maxInFlight: 10, maxHops: 4, instanceIdHex: '00000000', ttlLimits: { maxTtl: 60, maxNegativeTtl: 60 }, chaos: {}, passClientSubnet: false };
+  const opts = { clock: new ManualClock(0), maxInFlight: 10, maxHops: 4, instanceIdHex: '00000000', ttlLimits: { maxTtl: 60, maxNegativeTtl: 60 }, chaos: {}, passClientSubnet: false, udpMaxQueryBytes: 4096 };
 
   it('runs the protocol checks, loop guard, route, cache, admit and forward, in the order docs/dataplane.md gives', () => {
     const resolver = new Resolver(opts, emptyStats(), new PacketCache(10, opts.clock), forwarder, new QueryLogWriter(1024));
