@@ -9,7 +9,7 @@ import type { ExchangeFailure, ExchangeResult } from './upstream-exchange.ts';
 import type { UdpUpstreamPool } from './upstream-pool.ts';
 import { tcpExchange } from './upstream-tcp.ts';
 import { buildUpstreamQuery } from './wire-edit.ts';
-import { isTruncated } from './wire.ts';
+import { isTruncated, replyIsWellFormed } from './wire.ts';
 import type { ParsedQuery } from './wire.ts';
 
 export interface ForwarderOptions {
@@ -167,6 +167,10 @@ export abstract class ForwardJob extends Exchange {
   }
 
   private succeeded(reply: Buffer): void {
+    if (!replyIsWellFormed(reply, this.query.questionEnd)) {
+      this.onFailure('garbage');
+      return;
+    }
     const target = this.target!;
     observeLatency(this.forwarder.stats.upstreamLatency, (performance.now() - this.sentAt) / 1000);
     this.forwarder.health.recordSuccess(target);

@@ -44,7 +44,8 @@ export function buildUpstreamQuery(buf: Buffer, query: ParsedQuery, id: number, 
     for (let pos = edns.optionsStart; pos + 4 <= edns.end; ) {
       const to = Math.min(edns.end, pos + 4 + buf.readUInt16BE(pos + 2));
       const code = buf.readUInt16BE(pos);
-      if (code === OPTION_VIA) viaLength += to - pos - 4;
+      // Whole ids only: a client's option of another length would shift ours out of place (a loop unseen).
+      if (code === OPTION_VIA) viaLength += (to - pos - 4) & ~(VIA_ID_SIZE - 1);
       else if (forwardsOption(code, passClientSubnet)) keptLength += to - pos;
       pos = to;
     }
@@ -72,7 +73,7 @@ export function buildUpstreamQuery(buf: Buffer, query: ParsedQuery, id: number, 
     for (let at = edns.optionsStart; at + 4 <= edns.end; ) {
       const to = Math.min(edns.end, at + 4 + buf.readUInt16BE(at + 2));
       const code = buf.readUInt16BE(at);
-      if (code === OPTION_VIA) viaPos += copyBytes(buf, at + 4, to, out, viaPos);
+      if (code === OPTION_VIA) viaPos += copyBytes(buf, at + 4, at + 4 + ((to - at - 4) & ~(VIA_ID_SIZE - 1)), out, viaPos);
       else if (forwardsOption(code, passClientSubnet)) pos += copyBytes(buf, at, to, out, pos);
       at = to;
     }

@@ -135,6 +135,12 @@ describe('buildUpstreamQuery', () => {
     assert.equal(opt.options.length, 2);
   });
 
+  it('keeps only whole ids of a client\'s via option, so that its own id is the last one (found by the fuzzer)', () => {
+    const client = query('c.example', 1232, [{ code: OPTION_VIA, data: Buffer.from([9, 9, 9, 9, 5]) }]);
+    const out = buildUpstreamQuery(client, parsed(client), 7, me, 1232);
+    assert.deepEqual(viaPath(out, parsed(out)), ['09090909', '01020304']);
+  });
+
   it('drops the hop-by-hop options (NSID, client subnet, EXPIRE, cookie, keepalive, padding) and asks with version 0', () => {
     const client = query('b.example', 1232, [3, 8, 9, 10, 11, 12, 15].map((code) => ({ code, data: code === 3 ? Buffer.alloc(0) : Buffer.from([0, 1, 24, 0, 10, 1, 2, 3]) })));
     client[parsed(client).edns!.start + 6] = 1; // EDNS version 1: the step before answers BADVERS, and upstream vpcdns asks with 0

@@ -226,6 +226,26 @@ export function forEachOption(buf: Buffer, start: number, end: number, fn: (code
   }
 }
 
+/**
+ * Whether an upstream reply can be relayed: every record its counts announce can be walked, nothing
+ * follows the last one, and it has at most one OPT record, in the additional section. A reply that is not
+ * is a broken server's (the attempt fails as garbage): relayed, it would slip past the OPT edits.
+ */
+export function replyIsWellFormed(buf: Buffer, questionEnd: number): boolean {
+  const firstAdditional = buf.readUInt16BE(6) + buf.readUInt16BE(8);
+  const total = firstAdditional + buf.readUInt16BE(10);
+  let pos = questionEnd;
+  let opts = 0;
+  for (let i = 0; i < total; i++) {
+    const start = pos;
+    pos = skipRecord(buf, pos);
+    if (pos < 0) return false;
+    const afterName = skipName(buf, start);
+    if (buf.readUInt16BE(afterName) === TYPE_OPT && (i < firstAdditional || buf[start] !== 0 || ++opts > 1)) return false;
+  }
+  return pos === buf.length;
+}
+
 /** True if the reply's question equals the query's (name compared case-insensitively). */
 export function questionMatches(reply: Buffer, query: Buffer, queryQuestionEnd: number): boolean {
   if (reply.length < queryQuestionEnd || reply.readUInt16BE(4) !== 1) return false;
