@@ -147,7 +147,7 @@ const MUTATORS: readonly Mutator[] = [
     if (options.length >= 4 && r.below(2) === 0) {
       const grow = r.below(9) - 4;
       const data = options.readUInt16BE(2);
-      const size = Math.max(0, data + grow);
+      const size = Math.min(0xffff, Math.max(0, data + grow));
       const head = Buffer.from(options.subarray(0, 4));
       head.writeUInt16BE(size, 2);
       const body = options.subarray(4, 4 + Math.min(data, size));
