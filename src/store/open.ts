@@ -86,7 +86,9 @@ async function openPostgres(url: string, opts: OpenStoreOptions): Promise<Store>
 
 async function migrate(db: Kysely<Database>, pgSchema?: string): Promise<void> {
   // The migration tables live in the store's own schema, so several schemas in one database stay independent.
-  const migrator = new Migrator({ db, provider: migrationProvider, ...(pgSchema ? { migrationTableSchema: pgSchema } : {}) });
+  // Unordered: migrations are independent of each other, so one that lands after a higher-numbered one (developed
+  // side by side) still runs on a database that already has the later one.
+  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true, ...(pgSchema ? { migrationTableSchema: pgSchema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');

@@ -5,6 +5,7 @@ import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, Packet } from 'dns-packet';
 import type { UpstreamTarget } from '../../src/dataplane/types.ts';
+import { bindUdpTcp } from '../helpers/loopback.ts';
 
 export type UpstreamMode =
   | 'answer' // an A record (TTL ttl) for every query
@@ -44,29 +45,11 @@ export class FakeUpstream {
 
   /** Starts UDP and TCP on ip and one free port. */
   static async start(ip: string, answerIp = '192.0.2.10'): Promise<FakeUpstream> {
-    for (let tries = 0; ; tries++) {
-      const udp = dgram.createSocket('udp4');
-      await new Promise<void>((resolve, reject) => {
-        udp.once('error', reject);
-        udp.bind({ address: ip, port: 0 }, () => resolve());
-      });
-      const port = udp.address().port;
-      const tcp = net.createServer();
-      try {
-        await new Promise<void>((resolve, reject) => {
-          tcp.once('error', reject);
-          tcp.listen({ host: ip, port }, () => resolve());
-        });
-      } catch (err) {
-        udp.close();
-        if (tries > 5) throw err;
-        continue;
-      }
-      const up = new FakeUpstream(ip, port, udp, tcp, answerIp);
-      udp.on('message', (msg, rinfo) => up.onUdp(msg, rinfo));
-      tcp.on('connection', (s) => up.onTcp(s));
-      return up;
-    }
+    const { udp, tcp, port } = await bindUdpTcp(ip);
+    const up = new FakeUpstream(ip, port, udp, tcp, answerIp);
+    udp.on('message', (msg, rinfo) => up.onUdp(msg, rinfo));
+    tcp.on('connection', (s) => up.onTcp(s));
+    return up;
   }
 
   get target(): UpstreamTarget {

@@ -1,9 +1,10 @@
 // An upstream DNS server that answers like a broken or malicious one: garbage, compression loops, impossible
 // counts and lengths, two OPT records, bad options, TC=1 then broken TCP (60 KB answers, short frames, resets),
 // mutated replies. Names under ok.example always get a proper answer, so that normal queries can be checked.
-import dgram from 'node:dgram';
-import net from 'node:net';
+import type dgram from 'node:dgram';
+import type net from 'node:net';
 import { Random, mutate } from '../fuzz/mutate.ts';
+import { bindUdpTcp } from '../helpers/loopback.ts';
 
 const HEADER = 12;
 
@@ -73,17 +74,7 @@ export class HostileUpstream {
   ) {}
 
   static async start(ip: string): Promise<HostileUpstream> {
-    const udp = dgram.createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      udp.once('error', reject);
-      udp.bind({ address: ip, port: 0 }, () => resolve());
-    });
-    const port = udp.address().port;
-    const tcp = net.createServer();
-    await new Promise<void>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen({ host: ip, port }, () => resolve());
-    });
+    const { udp, tcp, port } = await bindUdpTcp(ip);
     const up = new HostileUpstream(ip, port, udp, tcp);
     udp.on('message', (msg, rinfo) => {
       const reply = up.replyTo(msg);

@@ -73,38 +73,28 @@ function findOpt(b: Buffer): { start: number; end: number } | null {
 
 type Mutator = (b: Buffer, r: Random, other: Buffer) => Buffer;
 
+/** An in-place edit of inputs of at least minLength bytes (shorter ones are returned as they are). */
+function inPlace(minLength: number, edit: (b: Buffer, r: Random) => void): Mutator {
+  return (b, r) => {
+    if (b.length >= minLength) edit(b, r);
+    return b;
+  };
+}
+
 const MUTATORS: readonly Mutator[] = [
   // a bit flipped
-  (b, r) => {
-    if (b.length === 0) return b;
-    b[r.below(b.length)]! ^= 1 << r.below(8);
-    return b;
-  },
+  inPlace(1, (b, r) => void (b[r.below(b.length)]! ^= 1 << r.below(8))),
   // a byte set to an interesting or random value
-  (b, r) => {
-    if (b.length === 0) return b;
-    b[r.below(b.length)] = r.below(2) === 0 ? r.pick(BYTES) : r.below(256);
-    return b;
-  },
+  inPlace(1, (b, r) => void (b[r.below(b.length)] = r.below(2) === 0 ? r.pick(BYTES) : r.below(256))),
   // a 16-bit word set to an interesting value (lengths, counts, types)
-  (b, r) => {
-    if (b.length < 2) return b;
-    b.writeUInt16BE(r.pick(WORDS), r.below(b.length - 1));
-    return b;
-  },
+  inPlace(2, (b, r) => void b.writeUInt16BE(r.pick(WORDS), r.below(b.length - 1))),
   // a header count (QD, AN, NS, AR) set small or huge
-  (b, r) => {
-    if (b.length < 12) return b;
-    b.writeUInt16BE(r.pick([0, 1, 2, 3, 0xffff, r.below(0x10000)]), 4 + 2 * r.below(4));
-    return b;
-  },
+  inPlace(12, (b, r) => void b.writeUInt16BE(r.pick([0, 1, 2, 3, 0xffff, r.below(0x10000)]), 4 + 2 * r.below(4))),
   // a compression pointer to a random offset (also itself: a loop)
-  (b, r) => {
-    if (b.length < 2) return b;
+  inPlace(2, (b, r) => {
     const at = r.below(b.length - 1);
     b.writeUInt16BE(0xc000 | (r.below(3) === 0 ? at : r.below(Math.min(b.length, 0x3fff))), at);
-    return b;
-  },
+  }),
   // random bytes inserted
   (b, r) => {
     const at = r.below(b.length + 1);

@@ -65,3 +65,26 @@ export function unusedTcpPort(): Promise<number> {
     });
   });
 }
+
+/** A UDP socket and a TCP server bound to one port on ip, as a DNS server needs; retried when TCP's port is taken. */
+export async function bindUdpTcp(ip: string): Promise<{ udp: dgram.Socket; tcp: net.Server; port: number }> {
+  for (let tries = 0; ; tries++) {
+    const udp = dgram.createSocket(ip.includes(':') ? 'udp6' : 'udp4');
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind({ address: ip, port: 0 }, () => resolve());
+    });
+    const port = udp.address().port;
+    const tcp = net.createServer();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        tcp.once('error', reject);
+        tcp.listen({ host: ip, port }, () => resolve());
+      });
+      return { udp, tcp, port };
+    } catch (err) {
+      udp.close();
+      if (tries >= 5) throw err;
+    }
+  }
+}

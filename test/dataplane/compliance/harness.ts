@@ -9,6 +9,7 @@ import type { DataPlaneOptions } from '../../../src/dataplane/data-plane.ts';
 import { tcpExchange, udpExchange } from '../helpers.ts';
 import { OPTION, TYPE, buildQuery, inspect } from './wire.ts';
 import type { Inspected, QuerySpec } from './wire.ts';
+import { bindUdpTcp } from '../../helpers/loopback.ts';
 
 /**
  * An answer path under test: where to send queries, and a zone whose names it answers NOERROR with one A
@@ -77,11 +78,7 @@ class AuthoritativeUpstream {
   ) {}
 
   static async start(ip: string): Promise<AuthoritativeUpstream> {
-    const port = await freePort(ip);
-    const udp = dgram.createSocket('udp4');
-    await new Promise<void>((resolve) => udp.bind({ address: ip, port }, () => resolve()));
-    const tcp = net.createServer();
-    await new Promise<void>((resolve) => tcp.listen({ host: ip, port }, () => resolve()));
+    const { udp, tcp, port } = await bindUdpTcp(ip);
     const upstream = new AuthoritativeUpstream(ip, port, udp, tcp);
     udp.on('message', (msg, rinfo) => udp.send(upstream.answer(msg), rinfo.port, rinfo.address));
     tcp.on('connection', (socket) => {
