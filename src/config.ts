@@ -117,6 +117,16 @@ export const ConfigFileSchema = Type.Object(
       ),
     ),
     auth: Type.Optional(AuthConfigSchema),
+    postgres: Type.Optional(
+      Type.Object(
+        {
+          pool_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+          statement_timeout_ms: Type.Optional(Type.Integer({ minimum: 0 })),
+          connect_timeout_ms: Type.Optional(Type.Integer({ minimum: 100 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     projects: Type.Optional(Type.Array(ProjectConfigSchema)),
     vpcs: Type.Optional(Type.Array(VpcConfigSchema)),
   },
@@ -139,6 +149,8 @@ export interface Config {
   queryLogDir: string;
   dns: DnsSettings;
   auth: AuthSettings;
+  /** PostgreSQL connections (docs/storage.md); unset: open.ts's PG_DEFAULTS. */
+  postgres: { poolSize?: number; statementTimeoutMs?: number; connectTimeoutMs?: number };
   projects: ProjectConfig[];
   vpcs: VpcConfig[];
 }
@@ -345,6 +357,7 @@ export function loadConfig(cli: CliSettings, env: NodeJS.ProcessEnv = process.en
       udpMaxQueryBytes: file.dns?.udp_max_query_bytes,
     },
     auth: authSettings(file.auth, db, env),
+    postgres: { poolSize: file.postgres?.pool_size, statementTimeoutMs: file.postgres?.statement_timeout_ms, connectTimeoutMs: file.postgres?.connect_timeout_ms },
     projects: file.projects ?? [],
     vpcs: file.vpcs ?? [],
   };

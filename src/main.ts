@@ -18,8 +18,13 @@ import { createSystem, type System } from './system.ts';
 export async function serve(cli: CliSettings): Promise<System> {
   const config = loadConfig(cli);
   const log = makeLogger({ level: config.logLevel, pretty: config.logPretty, buffered: true });
-  const store = await openStore(config.db);
-  const reconcilerStore = store.dialect === 'postgres' ? await openStore(config.db, { pgPoolSize: 2, pgAsyncCommit: true }) : undefined;
+  const pgOptions = {
+    pgStatementTimeoutMs: config.postgres.statementTimeoutMs,
+    pgConnectTimeoutMs: config.postgres.connectTimeoutMs,
+    onPoolError: (err: Error) => log.warn({ err: err.message }, 'PostgreSQL idle connection failed; the pool replaces it'),
+  };
+  const store = await openStore(config.db, { ...pgOptions, pgPoolSize: config.postgres.poolSize });
+  const reconcilerStore = store.dialect === 'postgres' ? await openStore(config.db, { ...pgOptions, pgPoolSize: 2, pgAsyncCommit: true }) : undefined;
   const secretKey = await loadSecretKey(config.auth, store);
   if (secretKey.created) log.info({ file: secretKey.created }, 'created the key that seals access-key secrets: keep it with the database');
   if (secretKey.warning) log.warn(secretKey.warning);

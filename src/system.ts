@@ -167,7 +167,7 @@ export async function createSystem(o: SystemOptions): Promise<System> {
     authenticators: o.authenticators,
     metrics,
     readiness: {
-      database: () => o.store.ping(),
+      database: () => o.store.probe(),
       reconciler: () => {
         if (!reconciler.isRunning()) throw new Error('not running');
       },

@@ -6,6 +6,10 @@ import type { AddressRecord, AddressStatusRow, EndpointRecord, Store } from '../
 import type { Provisioner } from './provisioner.ts';
 import { reconcileRules } from './rule-reconciler.ts';
 
+/** First delay before a failed pass is retried; doubled after each further failure, up to RETRY_MAX_MS (or the sweep interval). */
+const RETRY_INITIAL_MS = 100;
+const RETRY_MAX_MS = 2000;
+
 export type ProgressMode = 'auto' | 'manual';
 
 export interface ReconcilerOptions {
@@ -48,6 +52,9 @@ export class Reconciler {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private started = false;
+  /** Passes failed in a row, and the retry they scheduled (backoff from RETRY_INITIAL_MS up to the sweep interval). */
+  private failedPasses = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
   readonly stats: ReconcilerStats = { passes: 0, transitions: 0, pending: 0, lastPassMs: 0 };
 
   constructor(private readonly o: ReconcilerOptions) {}
@@ -103,6 +110,7 @@ export class Reconciler {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.idle();
   }
 
@@ -127,9 +135,19 @@ export class Reconciler {
         if (full) await this.runOnce();
         else if (targets.length > 0) await this.passFor(targets);
       } catch (e) {
-        this.o.log.error({ err: e }, 'reconciler pass failed; will retry at the next sweep');
+        // The work stays pending in the database; a full pass retries it after a backoff (the database may be down).
+        this.failedPasses++;
+        const delay = Math.min(this.o.sweepIntervalMs, RETRY_MAX_MS, RETRY_INITIAL_MS * 2 ** Math.min(this.failedPasses - 1, 20));
+        const jittered = delay / 2 + (Math.random() * delay) / 2;
+        this.o.log.error({ err: e, retryInMs: Math.round(jittered) }, 'reconciler pass failed; retrying');
+        this.retryTimer ??= setTimeout(() => {
+          this.retryTimer = null;
+          this.notify();
+        }, jittered);
+        this.retryTimer.unref();
         return;
       }
+      this.failedPasses = 0;
     } while (this.again && !this.stopped);
   }
 

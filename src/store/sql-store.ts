@@ -12,6 +12,10 @@ import { makeRuleRepos } from './rule-repos.ts';
 import type { Database } from './schema.ts';
 import { cachedTokenFind } from './token-cache.ts';
 import type { Repos, Store, TokenRepo } from './types.ts';
+import { storeUnavailableReason } from './unavailable.ts';
+
+/** The `settings` row readiness writes to prove that writes commit (its value: the time of the last probe). */
+const PROBE_SETTING = 'readiness_probe';
 
 /**
  * Every transaction gets its own repositories, bound to its connection. The seven the API and the reconciler use are
@@ -88,6 +92,20 @@ export function createSqlStore(db: Kysely<Database>, statements: DialectStatemen
     },
     async ping() {
       await sql`select 1`.execute(db);
+    },
+    async probe() {
+      try {
+        await sql`select 1`.execute(db);
+      } catch (e) {
+        throw new Error(`database unreachable: ${(e as Error).message}`, { cause: e });
+      }
+      try {
+        const value = String(Date.now());
+        await db.insertInto('settings').values({ name: PROBE_SETTING, value }).onConflict((oc) => oc.column('name').doUpdateSet({ value })).execute();
+      } catch (e) {
+        const reason = storeUnavailableReason(e);
+        throw new Error(`writes fail: ${reason ?? 'error'} (${(e as Error).message})`, { cause: e });
+      }
     },
     close: () => db.destroy(),
   };

@@ -263,5 +263,11 @@ export interface Store extends Repos {
   transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>;
   /** Cheap round trip, for readiness checks. */
   ping(): Promise<void>;
+  /**
+   * Readiness of the database (readyz): a read, then a cheap committed write (one row of `settings`), then (SQLite)
+   * the free space beside the file. Throws an Error whose message says what fails ("database unreachable: ...",
+   * "writes fail: disk full ...", "disk nearly full: ...").
+   */
+  probe(): Promise<void>;
   close(): Promise<void>;
 }

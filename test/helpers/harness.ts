@@ -69,6 +69,8 @@ export interface HarnessOptions {
   /** Give the reconciler its own connection to the same database, as `serve` does on PostgreSQL. */
   separateReconcilerStore?: boolean;
   sqlitePath?: string;
+  /** A PostgreSQL URL other than VPCDNS_TEST_PG_URL (a database of the test's own, a proxy in front of it). */
+  pgUrl?: string;
   /** token (default): X-Auth-Token from the config; password: a login token; sdk: the Huawei SDK over HTTP (AK/SK). */
   auth?: AuthMode;
   /** Overrides of the test auth settings (no rate limits by default). */
@@ -105,10 +107,10 @@ export const testConfig = (quotas: { inboundEndpoints?: number; outboundEndpoint
 
 export const IDS = { A, B, subnetA2: '6f1c0e2a-0000-4000-8000-0000000000a2', vpcC: '6f1c0e2a-0000-4000-8000-00000000000c', subnetC1: '6f1c0e2a-0000-4000-8000-0000000000c1' };
 
-export async function openTestStore(db: DbKind, opts: { pgSchema?: string; sqlitePath?: string } = {}) {
+export async function openTestStore(db: DbKind, opts: { pgSchema?: string; sqlitePath?: string; pgUrl?: string } = {}) {
   if (db === 'postgres') {
     if (!PG_URL) throw new Error(PG_SKIP_MESSAGE);
-    return openStore(PG_URL, { pgSchema: opts.pgSchema ?? `t_${randomBytes(6).toString('hex')}` });
+    return openStore(opts.pgUrl ?? PG_URL, { pgSchema: opts.pgSchema ?? `t_${randomBytes(6).toString('hex')}` });
   }
   return openStore(opts.sqlitePath ?? ':memory:');
 }
@@ -127,8 +129,8 @@ export async function makeHarness(db: DbKind, opts: HarnessOptions = {}): Promis
   const clock = new ManualClock();
   const provisioner = opts.provisioner ?? new FakeProvisioner();
   const pgSchema = opts.pgSchema ?? `t_${randomBytes(6).toString('hex')}`;
-  const store = await openTestStore(db, { pgSchema, sqlitePath: opts.sqlitePath });
-  const reconcilerStore = opts.separateReconcilerStore && db === 'postgres' ? await openTestStore(db, { pgSchema }) : undefined;
+  const store = await openTestStore(db, { pgSchema, sqlitePath: opts.sqlitePath, pgUrl: opts.pgUrl });
+  const reconcilerStore = opts.separateReconcilerStore && db === 'postgres' ? await openTestStore(db, { pgSchema, pgUrl: opts.pgUrl }) : undefined;
   const sys = await createSystem({
     store,
     reconcilerStore,

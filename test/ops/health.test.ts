@@ -53,8 +53,8 @@ describe('GET /healthz and /readyz', () => {
   it('/readyz answers 503 when the database does not answer', async () => {
     sys = await system();
     const store = sys.store;
-    const ping = store.ping.bind(store);
-    store.ping = async () => {
+    const probe = store.probe.bind(store);
+    store.probe = async () => {
       throw new Error('connection refused');
     };
     try {
@@ -62,7 +62,7 @@ describe('GET /healthz and /readyz', () => {
       assert.equal(res.statusCode, 503);
       assert.equal(res.json().checks.database, 'connection refused');
     } finally {
-      store.ping = ping;
+      store.probe = probe;
     }
   });
 });

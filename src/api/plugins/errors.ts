@@ -1,6 +1,7 @@
 // The one error renderer: AppError, schema failures and framework errors all leave in the wire shape.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, bodyTooLarge, emptyRequest, invalidRequest, quoted, routeNotFound, unsupportedMediaType, type ErrorCode } from '../../domain/errors.ts';
+import { AppError, bodyTooLarge, emptyRequest, invalidRequest, quoted, routeNotFound, storeUnavailable, unsupportedMediaType, type ErrorCode } from '../../domain/errors.ts';
+import { RETRY_AFTER_SECONDS, storeUnavailableReason } from '../../store/unavailable.ts';
 
 interface SchemaIssue {
   instancePath: string;
@@ -94,6 +95,13 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
     if (appError) {
       request.log.info({ code: appError.code, field: appError.field }, appError.message);
       return sendError(reply, request, appError);
+    }
+    // The database down, its connection lost, or its disk full: nothing was committed; the client may retry.
+    const unavailable = storeUnavailableReason(error);
+    if (unavailable !== null) {
+      request.log.warn({ err: error, reason: unavailable }, 'store unavailable');
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      return sendError(reply, request, storeUnavailable(`The database cannot take the request now (${unavailable}). Retry after ${RETRY_AFTER_SECONDS} s.`));
     }
     request.log.error({ err: error }, 'unexpected error');
     return sendError(reply, request, new AppError('DNS.0001', `Quote request id ${request.id} when reporting this.`));

@@ -18,12 +18,15 @@ const seen = new WeakSet<pg.PoolClient>();
  * plan chosen while a table was nearly empty (a scan of every address of a subnet for its highest one) stays in use
  * after it has grown. A server without that setting (before PostgreSQL 12) gets plain queries.
  */
-export function withPreparedStatements(pool: pg.Pool): PostgresPool {
+export function withPreparedStatements(pool: pg.Pool, connect: () => Promise<pg.PoolClient> = () => pool.connect()): PostgresPool {
   return {
     async connect() {
-      const client = await pool.connect();
+      const client = await connect();
       if (!seen.has(client)) {
         seen.add(client);
+        // A connection lost while checked out (between a transaction's statements) emits 'error' on the client, which
+        // the pool listens to only while it is idle: without this, the process would end. Its next query fails (503).
+        client.on('error', () => undefined);
         try {
           await client.query('set plan_cache_mode to force_custom_plan');
         } catch {

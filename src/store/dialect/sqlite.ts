@@ -10,6 +10,9 @@ import type { AddressStatusRow } from '../types.ts';
 /** Statements that write one of these tables may change which tokens are valid. */
 const TOKEN_TABLES = /\b(api_tokens|users|projects)\b/i;
 
+/** What `rollback` runs when no transaction is open: nothing. */
+const NO_OP = { reader: false, run: () => ({ changes: 0, lastInsertRowid: 0 }), all: () => [], iterate: () => [][Symbol.iterator]() };
+
 /**
  * Kysely prepares every query anew; preparing costs as much as running a small query, so prepared statements are
  * kept per SQL text (bounded). Statements run to completion synchronously (none is iterated while another runs), so
@@ -35,6 +38,9 @@ export class SqliteStatements implements SqliteDatabase {
   }
 
   prepare(source: string): SqliteStatement & BetterSqlite3.Statement {
+    // SQLite ends a transaction itself on some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM); Kysely's ROLLBACK
+    // after that would fail with "no transaction is active" and hide the error that matters (disk full, a 503).
+    if (source === 'rollback' && !this.db.inTransaction) return NO_OP as unknown as SqliteStatement & BetterSqlite3.Statement;
     let stmt = this.cache.get(source);
     if (!stmt) {
       stmt = this.db.prepare(source);
