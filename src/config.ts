@@ -71,6 +71,16 @@ export const ConfigFileSchema = Type.Object(
     db: Type.Optional(Type.String()),
     region: Type.Optional(Type.String()),
     body_limit: Type.Optional(Type.Integer({ minimum: 1024 })),
+    api_timeouts: Type.Optional(
+      Type.Object(
+        {
+          request_ms: Type.Optional(Type.Integer({ minimum: 100 })),
+          idle_ms: Type.Optional(Type.Integer({ minimum: 100 })),
+          keep_alive_ms: Type.Optional(Type.Integer({ minimum: 100 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     log_level: Type.Optional(Type.String()),
     quotas: Type.Optional(
       Type.Object(
@@ -141,6 +151,8 @@ export interface Config {
   db: string;
   region: string;
   bodyLimit: number;
+  /** API connection and request timeouts (docs/security.md). */
+  apiTimeouts: { requestMs: number; idleMs: number; keepAliveMs: number };
   logLevel: string;
   logPretty: boolean;
   quotas: { inboundEndpoints: number; outboundEndpoints: number; resolverRules: number };
@@ -241,6 +253,7 @@ export const DEFAULTS = {
   db: './data/vpcdns.sqlite',
   region: 'ap-southeast-1',
   bodyLimit: 1024 * 1024,
+  apiTimeouts: { requestMs: 30_000, idleMs: 60_000, keepAliveMs: 5_000 },
   quota: 50,
   sweepIntervalMs: 5000,
   dnsPort: 53,
@@ -322,6 +335,11 @@ export function loadConfig(cli: CliSettings, env: NodeJS.ProcessEnv = process.en
     db,
     region: file.region ?? DEFAULTS.region,
     bodyLimit: file.body_limit ?? DEFAULTS.bodyLimit,
+    apiTimeouts: {
+      requestMs: file.api_timeouts?.request_ms ?? DEFAULTS.apiTimeouts.requestMs,
+      idleMs: file.api_timeouts?.idle_ms ?? DEFAULTS.apiTimeouts.idleMs,
+      keepAliveMs: file.api_timeouts?.keep_alive_ms ?? DEFAULTS.apiTimeouts.keepAliveMs,
+    },
     logLevel,
     logPretty: cli.logPretty ?? false,
     quotas: {

@@ -55,7 +55,8 @@ export async function serve(cli: CliSettings): Promise<System> {
   const demo = sys.bootstrapped.demo;
   if (demo) {
     // Printed once, on the start that created the demo project; only the token's digest and the sealed SK are stored.
-    process.stdout.write(
+    // To stderr: stdout carries the JSON log, which log shippers keep; credentials must not land there.
+    process.stderr.write(
       [
         '',
         'First start: created project "default" with a demo VPC and subnet.',

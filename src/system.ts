@@ -38,7 +38,7 @@ export interface SystemOptions {
    * polling in a tight loop would queue the reconciler's queries behind theirs. Closed with the system.
    */
   reconcilerStore?: Store;
-  config: Pick<Config, 'region' | 'quotas' | 'bodyLimit' | 'sweepIntervalMs' | 'projects' | 'vpcs'> & { auth?: Partial<AuthSettings> };
+  config: Pick<Config, 'region' | 'quotas' | 'bodyLimit' | 'sweepIntervalMs' | 'projects' | 'vpcs'> & { auth?: Partial<AuthSettings>; apiTimeouts?: Config['apiTimeouts'] };
   log: Logger;
   clock?: Clock;
   /** How the reconciler makes addresses real; default: the data plane's listeners, else accepted as recorded. */
@@ -164,6 +164,7 @@ export async function createSystem(o: SystemOptions): Promise<System> {
     rateLimiter: authSettings.rateLimit && new TokenBucketRateLimiter(clock, { ratePerSecond: authSettings.rateLimit.perSecond, burst: authSettings.rateLimit.burst }),
     log: o.httpLog ? o.log : false,
     bodyLimit: o.config.bodyLimit,
+    timeouts: o.config.apiTimeouts,
     authenticators: o.authenticators,
     metrics,
     readiness: {

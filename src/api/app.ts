@@ -10,7 +10,10 @@ import type { IdentityService } from '../services/identity-service.ts';
 import type { NetworkService } from '../services/network-service.ts';
 import { akskAuthenticator } from './plugins/aksk-auth.ts';
 import { registerAuth, type Authenticator } from './plugins/auth.ts';
-import { registerErrorHandling } from './plugins/errors.ts';
+import { registerErrorHandling, sendError } from './plugins/errors.ts';
+import { clientErrorHandler, frameworkError } from './plugins/framework-errors.ts';
+import { invalidRequest } from '../domain/errors.ts';
+import { DEFAULTS } from '../config.ts';
 import { registerJsonParser } from './plugins/json-body.ts';
 import { OPENAPI_PUBLIC_PATHS, PACKAGE_VERSION, registerOpenApi } from './plugins/openapi.ts';
 import { healthRoutes, type ReadinessChecks } from './routes/health.ts';
@@ -45,7 +48,20 @@ export interface AppDeps {
   readiness?: ReadinessChecks;
   /** Behind /metrics; default: API request figures only. */
   metrics?: MetricsRegistry;
+  /** Connection and request timeouts (config `api_timeouts`); default API_TIMEOUTS. */
+  timeouts?: ApiTimeouts;
 }
+
+export interface ApiTimeouts {
+  /** The whole request, headers and body, must arrive within this (408 DNS.0408, connection closed). */
+  requestMs: number;
+  /** A connection on which no byte moves for this long is closed. */
+  idleMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveMs: number;
+}
+
+export const API_TIMEOUTS: ApiTimeouts = DEFAULTS.apiTimeouts;
 
 // POST /v3/auth/tokens is the login; DELETE takes the token to revoke in X-Subject-Token, which is its own proof.
 export const PUBLIC_PATHS = ['/healthz', '/readyz', '/metrics', ...OPENAPI_PUBLIC_PATHS, '/v3/auth/tokens', '/console'] as const;
@@ -56,6 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
 async function buildTypedApp(deps: AppDeps) {
   const bodyLimit = deps.bodyLimit ?? 1024 * 1024;
+  const timeouts = deps.timeouts ?? API_TIMEOUTS;
   const app = Fastify({
     ...(deps.log ? { loggerInstance: deps.log as unknown as FastifyBaseLogger } : { logger: false }),
     bodyLimit,
@@ -67,6 +84,15 @@ async function buildTypedApp(deps: AppDeps) {
     // the error renderer the value at fault and its schema's description (plugins/errors.ts).
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, verbose: true } },
     return503OnClosing: true,
+    // Fastify's defaults are 0 (none): a body at 1 byte per 2 s stayed open. Node checks requestTimeout on this
+    // interval, so a slow request is cut within requestMs plus at most a tenth of it.
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.idleMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    http: { headersTimeout: timeouts.requestMs, connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(timeouts.requestMs / 10))) },
+    // Errors before any route runs, and the HTTP parser's, leave in the wire shape with a request id (framework-errors.ts).
+    frameworkErrors: (error, request, reply) => sendError(reply, request, frameworkError(error, bodyLimit, request.url) ?? invalidRequest('The request is malformed.')),
+    clientErrorHandler: clientErrorHandler(deps.log || null),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Hooks that do not wait for anything take `done` rather than return a promise: one fewer promise and turn of the

@@ -63,6 +63,10 @@ export const ERROR_CATALOG = {
   'VPC.0203': { status: 400, message: 'Subnet is in use.' },
   'VPC.0204': { status: 400, message: 'Subnet CIDR conflicts with another subnet of the VPC.' },
   'APIGW.0301': { status: 401, message: 'Incorrect IAM authentication information.' },
+  // Hostile input (issue 17): answers of the HTTP layer, in the same shape as every other error.
+  'DNS.0408': { status: 408, message: 'Request timeout.' },
+  'DNS.0414': { status: 414, message: 'Request URI too long.' },
+  'DNS.0431': { status: 431, message: 'Request header fields too large.' },
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;
@@ -108,6 +112,9 @@ export const authenticationFailed = (detail: string) => new AppError('APIGW.0301
 export const subjectTokenNotFound = () => new AppError('DNS.0404', 'The X-Subject-Token is unknown, expired or revoked.');
 export const routeNotFound = (method: string, url: string) => new AppError('DNS.0404', `No route for ${method} ${url}.`);
 export const bodyTooLarge = (limit: number) => new AppError('DNS.0413', `The body exceeds ${limit} bytes.`);
+export const requestTimeout = () => new AppError('DNS.0408', 'The request did not arrive in time; the connection is closed.');
+export const paramTooLong = (max: number) => new AppError('DNS.0414', `A path parameter is longer than ${max} characters.`);
+export const headersTooLarge = () => new AppError('DNS.0431', 'The request headers exceed 16 KiB.');
 export const unsupportedMediaType = (type: string) => new AppError('DNS.0415', `Content-Type ${quoted(type)} is not supported; send application/json.`);
 /** 503 DNS.0503: the database cannot be reached or cannot take the write (down, connection lost, disk full); the reply carries Retry-After. */
 export const storeUnavailable = (detail: string) => new AppError('DNS.0503', detail);

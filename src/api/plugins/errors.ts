@@ -1,7 +1,8 @@
 // The one error renderer: AppError, schema failures and framework errors all leave in the wire shape.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, bodyTooLarge, emptyRequest, invalidRequest, quoted, routeNotFound, storeUnavailable, unsupportedMediaType, type ErrorCode } from '../../domain/errors.ts';
+import { AppError, MAX_ECHOED_CHARS, emptyRequest, invalidRequest, quoted, routeNotFound, storeUnavailable, type ErrorCode } from '../../domain/errors.ts';
 import { RETRY_AFTER_SECONDS, storeUnavailableReason } from '../../store/unavailable.ts';
+import { errorBody, frameworkError, isClientAbort } from './framework-errors.ts';
 
 interface SchemaIssue {
   instancePath: string;
@@ -40,7 +41,9 @@ export function schemaError(issue: SchemaIssue, context: string, codes: FieldCod
     .join('')
     .replace(/^\./, '');
   if (issue.keyword === 'additionalProperties') {
-    const extra = String(issue.params.additionalProperty);
+    // A field name is the client's text too: a 60 KB one is quoted cut short, like any value.
+    const name = String(issue.params.additionalProperty);
+    const extra = name.length <= MAX_ECHOED_CHARS ? name : quoted(name);
     return invalidRequest(`Unknown field ${path ? `${path}.` : ''}${extra} in the ${context}.`, path ? `${path}.${extra}` : extra);
   }
   if (issue.keyword === 'required') {
@@ -60,30 +63,12 @@ export function schemaError(issue: SchemaIssue, context: string, codes: FieldCod
   return code ? new AppError(code, detail, path) : invalidRequest(detail, path);
 }
 
-/** Fastify's own errors (parser, size, media type) mapped to catalog codes. */
-function frameworkError(e: FastifyError, bodyLimit: number): AppError | null {
-  switch (e.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return bodyTooLarge(bodyLimit);
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return unsupportedMediaType(String(e.message.split(': ').pop() ?? ''));
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return emptyRequest('The body is empty; send a JSON object.');
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return invalidRequest('Content-Length does not match the body.');
-  }
-  if (e instanceof SyntaxError || (e.statusCode === 400 && /JSON/i.test(e.message))) {
-    return invalidRequest(`The body is not valid JSON: ${e.message}`);
-  }
-  if (e.statusCode === 400 && e.code?.startsWith('FST_ERR')) return invalidRequest(e.message);
-  return null;
-}
-
 export function sendError(reply: FastifyReply, request: FastifyRequest, err: AppError): FastifyReply {
   return reply
     .code(err.status)
     .header('content-type', 'application/json; charset=utf-8')
-    .send({ code: err.code, message: err.message, error_code: err.code, error_msg: err.message, request_id: request.id });
+    .header('x-request-id', request.id)
+    .send(errorBody(err, request.id));
 }
 
 export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): void {
@@ -91,12 +76,18 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimit: number): 
     let appError: AppError | null = null;
     if (error instanceof AppError) appError = error;
     else if (error.validation && error.validation.length > 0) appError = schemaError(error.validation[0] as SchemaIssue, error.validationContext ?? 'request', request.routeOptions.config?.fieldCodes);
-    else appError = frameworkError(error, bodyLimit);
+    else appError = frameworkError(error, bodyLimit, request.url.split('?')[0]);
     if (appError) {
       request.log.info({ code: appError.code, field: appError.field }, appError.message);
       return sendError(reply, request, appError);
     }
-    // The database down, its connection lost, or its disk full: nothing was committed; the client may retry.
+    // A client that went away mid-body (the store's own connection errors are not this: its socket is still open).
+    if (request.raw.socket?.destroyed && isClientAbort(error)) {
+      request.log.info({ code: error.code }, 'client aborted');
+      return reply;
+    }
+    // The database down, its connection lost, or its disk full: the client may retry (a connection lost during
+    // COMMIT leaves the outcome unknown, so a client reads before it repeats a create).
     const unavailable = storeUnavailableReason(error);
     if (unavailable !== null) {
       request.log.warn({ err: error, reason: unavailable }, 'store unavailable');
