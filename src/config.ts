@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { ClusterConfigSchema, nodeSettings, type NodeSettings } from './cluster-config.ts';
 
 const SubnetConfigSchema = Type.Object(
   {
@@ -72,6 +73,9 @@ export const ConfigFileSchema = Type.Object(
     region: Type.Optional(Type.String()),
     body_limit: Type.Optional(Type.Integer({ minimum: 1024 })),
     log_level: Type.Optional(Type.String()),
+    roles: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
+    node_name: Type.Optional(Type.String()),
+    cluster: Type.Optional(ClusterConfigSchema),
     quotas: Type.Optional(
       Type.Object(
         {
@@ -90,6 +94,7 @@ export const ConfigFileSchema = Type.Object(
       Type.Object(
         {
           enabled: Type.Optional(Type.Boolean()),
+          serve_cidrs: Type.Optional(Type.Array(Type.String())),
           port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
           upstreams: Type.Optional(Type.Array(Type.String())),
           cache_size: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -138,6 +143,8 @@ export interface Config {
   /** Where query logs go: <dir>/<lts_group_id>/<lts_topic_id>.jsonl */
   queryLogDir: string;
   dns: DnsSettings;
+  /** Roles, node name, the addresses a DNS node serves, cluster timings (cluster-config.ts). */
+  node: NodeSettings;
   auth: AuthSettings;
   projects: ProjectConfig[];
   vpcs: VpcConfig[];
@@ -243,6 +250,9 @@ export interface CliSettings {
   dnsWorkers?: string;
   logLevel?: string;
   logPretty?: boolean;
+  roles?: string;
+  nodeName?: string;
+  serveCidrs?: string;
 }
 
 export function parseHostPort(text: string, what: string): { host: string; port: number } {
@@ -344,6 +354,20 @@ export function loadConfig(cli: CliSettings, env: NodeJS.ProcessEnv = process.en
       cacheMaxEntryBytes: file.dns?.cache_max_entry_bytes,
       udpMaxQueryBytes: file.dns?.udp_max_query_bytes,
     },
+    node: nodeSettings({
+      cliRoles: cli.roles,
+      envRoles: env.VPCDNS_ROLES,
+      fileRoles: file.roles,
+      cliName: cli.nodeName,
+      envName: env.VPCDNS_NODE_NAME,
+      fileName: file.node_name,
+      cliCidrs: cli.serveCidrs,
+      envCidrs: env.VPCDNS_SERVE_CIDRS,
+      fileCidrs: file.dns?.serve_cidrs,
+      dnsDisabled: file.dns?.enabled === false,
+      cluster: file.cluster,
+      isPostgres: /^postgres(ql)?:\/\//.test(db),
+    }),
     auth: authSettings(file.auth, db, env),
     projects: file.projects ?? [],
     vpcs: file.vpcs ?? [],
