@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { ClusterConfigSchema, nodeSettings, type NodeSettings } from './cluster-config.ts';
 
 const SubnetConfigSchema = Type.Object(
   {
@@ -82,6 +83,9 @@ export const ConfigFileSchema = Type.Object(
       ),
     ),
     log_level: Type.Optional(Type.String()),
+    roles: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
+    node_name: Type.Optional(Type.String()),
+    cluster: Type.Optional(ClusterConfigSchema),
     quotas: Type.Optional(
       Type.Object(
         {
@@ -100,6 +104,7 @@ export const ConfigFileSchema = Type.Object(
       Type.Object(
         {
           enabled: Type.Optional(Type.Boolean()),
+          serve_cidrs: Type.Optional(Type.Array(Type.String())),
           port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
           upstreams: Type.Optional(Type.Array(Type.String())),
           cache_size: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -160,6 +165,8 @@ export interface Config {
   /** Where query logs go: <dir>/<lts_group_id>/<lts_topic_id>.jsonl */
   queryLogDir: string;
   dns: DnsSettings;
+  /** Roles, node name, the addresses a DNS node serves, cluster timings (cluster-config.ts). */
+  node: NodeSettings;
   auth: AuthSettings;
   /** PostgreSQL connections (docs/storage.md); unset: open.ts's PG_DEFAULTS. */
   postgres: { poolSize?: number; statementTimeoutMs?: number; connectTimeoutMs?: number };
@@ -268,6 +275,9 @@ export interface CliSettings {
   dnsWorkers?: string;
   logLevel?: string;
   logPretty?: boolean;
+  roles?: string;
+  nodeName?: string;
+  serveCidrs?: string;
 }
 
 export function parseHostPort(text: string, what: string): { host: string; port: number } {
@@ -374,6 +384,20 @@ export function loadConfig(cli: CliSettings, env: NodeJS.ProcessEnv = process.en
       cacheMaxEntryBytes: file.dns?.cache_max_entry_bytes,
       udpMaxQueryBytes: file.dns?.udp_max_query_bytes,
     },
+    node: nodeSettings({
+      cliRoles: cli.roles,
+      envRoles: env.VPCDNS_ROLES,
+      fileRoles: file.roles,
+      cliName: cli.nodeName,
+      envName: env.VPCDNS_NODE_NAME,
+      fileName: file.node_name,
+      cliCidrs: cli.serveCidrs,
+      envCidrs: env.VPCDNS_SERVE_CIDRS,
+      fileCidrs: file.dns?.serve_cidrs,
+      dnsDisabled: file.dns?.enabled === false,
+      cluster: file.cluster,
+      isPostgres: /^postgres(ql)?:\/\//.test(db),
+    }),
     auth: authSettings(file.auth, db, env),
     postgres: { poolSize: file.postgres?.pool_size, statementTimeoutMs: file.postgres?.statement_timeout_ms, connectTimeoutMs: file.postgres?.connect_timeout_ms },
     projects: file.projects ?? [],

@@ -1,6 +1,7 @@
 // Schema migrations, in order; the same definitions serve SQLite and PostgreSQL.
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { identityMigration } from './identity-migration.ts';
+import { nodeMigration } from './node-migration.ts';
 import { isPendingSql } from './schema.ts';
 
 const migrations: Record<string, Migration> = {
@@ -155,6 +156,8 @@ const rulesMigration: Migration = {
   },
 };
 migrations['0003_rules'] = rulesMigration;
+// The nodes of a cluster (docs/deployment.md).
+migrations['0004_nodes'] = nodeMigration;
 
 migrations['0002_identity'] = identityMigration;
 

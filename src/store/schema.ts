@@ -1,6 +1,7 @@
 // Table shapes as Kysely sees them (snake_case, as stored).
 import { sql } from 'kysely';
 import type { Status } from '../domain/status.ts';
+import type { NodeTables } from './node-migration.ts';
 import type { Direction } from './types.ts';
 
 export interface ProjectsTable {
@@ -130,7 +131,8 @@ export interface QueryLogConfigVpcsTable {
   vpc_id: string;
 }
 
-export interface Database {
+/** Every table; the nodes section (nodes, node_addresses, leases) is declared with its migration. */
+export interface Database extends NodeTables {
   resolver_rules: ResolverRulesTable;
   resolver_rule_targets: ResolverRuleTargetsTable;
   resolver_rule_vpcs: ResolverRuleVpcsTable;

@@ -6,6 +6,7 @@ import type { SqliteStatements } from './dialect/sqlite.ts';
 import { endpointMethods } from './endpoint-repo.ts';
 import { makeIdentityRepos, projectMethods, tokenMethods } from './identity-repos.ts';
 import { subnetMethods, vpcMethods } from './network-repos.ts';
+import { nodeMethods } from './node-repo.ts';
 import { runDirectly } from './precompiled.ts';
 import { reconcileMethods } from './reconcile-repo.ts';
 import { makeRuleRepos } from './rule-repos.ts';
@@ -34,6 +35,7 @@ function makeRepos(db: Db, statements: DialectStatements): Repos {
     endpoints: repo(endpointMethods, ctx),
     addresses: repo(addressMethods, ctx),
     reconcile: repo(reconcileMethods, ctx),
+    nodes: repo(nodeMethods, ctx),
     get rules() {
       return (rules ??= makeRuleRepos(ctx)).rules;
     },

@@ -1,6 +1,7 @@
 // The Store interface: records as the services see them, and the storage verbs for each resource.
 import type { Status } from '../domain/status.ts';
 import type { IdentityRepos } from './identity-types.ts';
+import type { NodeRepo } from './node-repo.ts';
 import type { Page } from './page.ts';
 import type { AssociationRepo, QueryLogRepo, RuleRepo } from './rule-types.ts';
 
@@ -255,6 +256,8 @@ export interface Repos extends IdentityRepos {
   endpoints: EndpointRepo;
   addresses: AddressRepo;
   reconcile: ReconcileRepo;
+  /** Cluster nodes, DNS nodes' reports and leases (node-repo.ts). */
+  nodes: NodeRepo;
 }
 
 export interface Store extends Repos {
