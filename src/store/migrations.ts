@@ -2,6 +2,7 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { identityMigration } from './identity-migration.ts';
 import { isPendingSql } from './schema.ts';
+import { zoneMigration } from './zone-migration.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': {
@@ -157,6 +158,7 @@ const rulesMigration: Migration = {
 migrations['0003_rules'] = rulesMigration;
 
 migrations['0002_identity'] = identityMigration;
+migrations['0005_zones'] = zoneMigration;
 
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,

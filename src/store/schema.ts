@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import type { Status } from '../domain/status.ts';
 import type { Direction } from './types.ts';
+import type { ZoneTables } from './zone-types.ts';
 
 export interface ProjectsTable {
   id: string;
@@ -130,7 +131,7 @@ export interface QueryLogConfigVpcsTable {
   vpc_id: string;
 }
 
-export interface Database {
+export interface Database extends ZoneTables {
   resolver_rules: ResolverRulesTable;
   resolver_rule_targets: ResolverRuleTargetsTable;
   resolver_rule_vpcs: ResolverRuleVpcsTable;

@@ -3,6 +3,7 @@ import type { Status } from '../domain/status.ts';
 import type { IdentityRepos } from './identity-types.ts';
 import type { Page } from './page.ts';
 import type { AssociationRepo, QueryLogRepo, RuleRepo } from './rule-types.ts';
+import type { RecordSetRepo, ZoneRepo } from './zone-types.ts';
 
 export type { Page } from './page.ts';
 
@@ -245,6 +246,8 @@ export interface AddressStatusRow {
 }
 
 export interface Repos extends IdentityRepos {
+  zones: ZoneRepo;
+  recordSets: RecordSetRepo;
   rules: RuleRepo;
   associations: AssociationRepo;
   queryLogs: QueryLogRepo;
