@@ -62,6 +62,33 @@ export const ERROR_CATALOG = {
   'VPC.0202': { status: 404, message: 'Subnet not found.' },
   'VPC.0203': { status: 400, message: 'Subnet is in use.' },
   'VPC.0204': { status: 400, message: 'Subnet CIDR conflicts with another subnet of the VPC.' },
+  // Private zones and record sets (issue 18; docs/zones.md).
+  'DNS.0201': { status: 400, message: 'The email address of the zone is invalid.' },
+  'DNS.0202': { status: 400, message: 'Invalid zone name.' },
+  'DNS.0203': { status: 400, message: 'Invalid zone TTL value.' },
+  'DNS.0204': { status: 400, message: 'Invalid zone type.' },
+  'DNS.0206': { status: 400, message: 'Invalid zone description. The description can contain a maximum of 255 characters.' },
+  'DNS.0209': { status: 400, message: 'The zone is not in the Normal state.' },
+  'DNS.0212': { status: 400, message: 'This VPC has already been associated with the zone.' },
+  'DNS.0301': { status: 400, message: 'Invalid zone ID.' },
+  'DNS.0302': { status: 404, message: 'This zone does not exist.' },
+  'DNS.0303': { status: 400, message: 'Invalid record set TTL value.' },
+  'DNS.0304': { status: 400, message: 'Invalid record set name.' },
+  'DNS.0305': { status: 400, message: 'Invalid record set description. The description can contain a maximum of 255 characters.' },
+  'DNS.0307': { status: 400, message: 'Invalid record set type.' },
+  'DNS.0308': { status: 400, message: 'Invalid record set value.' },
+  'DNS.0309': { status: 400, message: 'Invalid record set ID.' },
+  'DNS.0312': { status: 400, message: 'This record set name already exists.' },
+  'DNS.0313': { status: 404, message: 'This record set does not exist.' },
+  'DNS.0314': { status: 400, message: 'The record set is not in a steady state.' },
+  'DNS.0315': { status: 400, message: 'Invalid status.' },
+  'DNS.0317': { status: 400, message: 'This record set is a default one and cannot be deleted.' },
+  'DNS.0318': { status: 400, message: 'This record set is a default one and cannot be updated.' },
+  'DNS.0403': { status: 403, message: 'Insufficient record set quota.' },
+  'DNS.0409': { status: 403, message: 'Insufficient zone quota.' },
+  'DNS.0706': { status: 403, message: 'You are not allowed to disassociate this VPC because this is the last VPC associated with this zone.' },
+  'DNS.0707': { status: 400, message: 'The VPC is not associated with the zone.' },
+  'DNS.0708': { status: 400, message: 'This VPC cannot be disassociated because it is being associated with the zone.' },
   'APIGW.0301': { status: 401, message: 'Incorrect IAM authentication information.' },
   // Hostile input (issue 17): answers of the HTTP layer, in the same shape as every other error.
   'DNS.0408': { status: 408, message: 'Request timeout.' },
@@ -159,3 +186,23 @@ export const invalidSubnet = (detail: string, field?: string) => new AppError('V
 export const subnetNotFound = (id: string) => new AppError('VPC.0202', `No subnet ${id} in this project.`, 'subnet_id');
 export const subnetInUse = (detail: string) => new AppError('VPC.0203', detail);
 export const subnetOverlaps = (cidr: string, other: string) => new AppError('VPC.0204', `${cidr} overlaps subnet ${other} of the same VPC.`, 'cidr');
+
+// Private zones and record sets (issue 18).
+export const zoneNotFound = (id: string) => new AppError('DNS.0302', `This Zone '${id}' does not exist.`, 'zone_id');
+export const zoneNotNormal = (id: string, status: string) => new AppError('DNS.0209', `Zone ${id} is ${status}; retry once it is ACTIVE.`, 'zone_id');
+export const zoneVpcTaken = (vpcId: string, name: string, zoneId: string) =>
+  new AppError('DNS.0212', `VPC ${vpcId} already has a private zone ${name} Zone ID:${zoneId}.`, 'router.router_id');
+export const zoneQuotaExceeded = (quota: number) => new AppError('DNS.0409', `The project may have at most ${quota} private zones.`);
+export const invalidZoneType = (value: unknown, field = 'zone_type') => new AppError('DNS.0204', `${field} must be "private"; got ${quoted(value)}.`, field);
+export const recordSetNotFound = (id: string) => new AppError('DNS.0313', `No record set ${id} in this zone.`, 'recordset_id');
+export const invalidRecordSetName = (detail: string) => new AppError('DNS.0304', detail, 'name');
+export const invalidRecordValue = (detail: string, field = 'records') => new AppError('DNS.0308', detail, field);
+export const invalidRecordType = (detail: string) => new AppError('DNS.0307', detail, 'type');
+export const recordSetExists = (name: string, type: string) => new AppError('DNS.0312', `Attribute 'name' conflicts with Record Set '${name}' type '${type}'.`, 'name');
+export const recordSetNotSteady = (id: string, status: string) => new AppError('DNS.0314', `Record set ${id} is ${status}; retry once it is ACTIVE.`, 'recordset_id');
+export const defaultRecordSet = (id: string, op: 'deleted' | 'updated') =>
+  new AppError(op === 'deleted' ? 'DNS.0317' : 'DNS.0318', `Record set ${id} is the zone's SOA or NS set.`, 'recordset_id');
+export const recordSetQuotaExceeded = (quota: number) => new AppError('DNS.0403', `A zone may have at most ${quota} record sets.`);
+export const lastZoneVpc = (vpcId: string) => new AppError('DNS.0706', `VPC ${vpcId} is the zone's only VPC; delete the zone instead.`, 'router.router_id');
+export const zoneVpcNotAssociated = (vpcId: string) => new AppError('DNS.0707', `VPC ${vpcId} is not associated with this zone.`, 'router.router_id');
+export const zoneVpcAssociating = (vpcId: string) => new AppError('DNS.0708', `VPC ${vpcId} is still being associated (PENDING_CREATE).`, 'router.router_id');

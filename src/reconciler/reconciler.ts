@@ -5,6 +5,7 @@ import { canTransition, isPending, type Status } from '../domain/status.ts';
 import type { AddressRecord, AddressStatusRow, EndpointRecord, Store } from '../store/types.ts';
 import type { Provisioner } from './provisioner.ts';
 import { reconcileRules } from './rule-reconciler.ts';
+import { reconcileZones } from './zone-reconciler.ts';
 
 /** First delay before a failed pass is retried; doubled after each further failure, up to RETRY_MAX_MS (or the sweep interval). */
 const RETRY_INITIAL_MS = 100;
@@ -181,6 +182,7 @@ export class Reconciler {
     const endpoints = await this.o.store.endpoints.findPending(batch);
     let { changed } = await this.settle(addresses, endpoints.map((e) => e.id));
     changed += await reconcileRules(this.o.store, this.o.clock, batch);
+    changed += await reconcileZones(this.o.store, this.o.clock, batch);
     this.record(started, changed, addresses.length + endpoints.length - changed);
     return changed;
   }

@@ -12,7 +12,7 @@ export interface Principal {
 
 export interface ServiceSettings {
   region: string;
-  quotas: { inboundEndpoints: number; outboundEndpoints: number; resolverRules: number };
+  quotas: { inboundEndpoints: number; outboundEndpoints: number; resolverRules: number; privateZones?: number; recordSetsPerZone?: number };
 }
 
 export interface ServiceDeps {

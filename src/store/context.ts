@@ -20,6 +20,7 @@ export interface DialectStatements {
   lockSubnets(db: Db, ids: readonly string[]): Promise<void>;
   lockEndpoint(db: Db, id: string): Promise<void>;
   lockRule(db: Db, id: string): Promise<void>;
+  lockZone(db: Db, id: string): Promise<void>;
   /** Reads several endpoints (non-empty ids) in id order, their rows locked for the rest of the transaction. */
   endpointsForUpdate(db: Db, ids: string[]): Promise<EndpointRecord[]>;
   /** ReconcileRepo.applyOutcomes with something to do. */
@@ -77,6 +78,9 @@ const SQLITE_UNIQUE_NAMES: Record<string, string> = {
   'resolver_rule_vpcs.vpc_id,resolver_rule_vpcs.domain_key': 'resolver_rule_vpcs_vpc_domain',
   'resolver_rule_vpcs.rule_id,resolver_rule_vpcs.vpc_id': 'resolver_rule_vpcs_pkey',
   'query_log_config_vpcs.vpc_id': 'query_log_config_vpcs_vpc',
+  'private_zone_vpcs.vpc_id,private_zone_vpcs.zone_name': 'private_zone_vpcs_vpc_name',
+  'private_zone_vpcs.zone_id,private_zone_vpcs.vpc_id': 'private_zone_vpcs_pkey',
+  'record_sets.zone_id,record_sets.name,record_sets.type': 'record_sets_zone_name_type',
   'query_log_config_vpcs.config_id,query_log_config_vpcs.vpc_id': 'query_log_config_vpcs_pkey',
 };
 

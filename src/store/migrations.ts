@@ -3,6 +3,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import { identityMigration } from './identity-migration.ts';
 import { nodeMigration } from './node-migration.ts';
 import { isPendingSql } from './schema.ts';
+import { zoneMigration } from './zone-migration.ts';
 
 const migrations: Record<string, Migration> = {
   '0001_core': {
@@ -160,6 +161,7 @@ migrations['0003_rules'] = rulesMigration;
 migrations['0004_nodes'] = nodeMigration;
 
 migrations['0002_identity'] = identityMigration;
+migrations['0005_zones'] = zoneMigration;
 
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,

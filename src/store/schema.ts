@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Status } from '../domain/status.ts';
 import type { NodeTables } from './node-migration.ts';
 import type { Direction } from './types.ts';
+import type { ZoneTables } from './zone-types.ts';
 
 export interface ProjectsTable {
   id: string;
@@ -131,8 +132,8 @@ export interface QueryLogConfigVpcsTable {
   vpc_id: string;
 }
 
-/** Every table; the nodes section (nodes, node_addresses, leases) is declared with its migration. */
-export interface Database extends NodeTables {
+/** Every table; the nodes (nodes, node_addresses, leases) and zones sections are declared with their migrations. */
+export interface Database extends NodeTables, ZoneTables {
   resolver_rules: ResolverRulesTable;
   resolver_rule_targets: ResolverRuleTargetsTable;
   resolver_rule_vpcs: ResolverRuleVpcsTable;

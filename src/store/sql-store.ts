@@ -10,6 +10,8 @@ import { nodeMethods } from './node-repo.ts';
 import { runDirectly } from './precompiled.ts';
 import { reconcileMethods } from './reconcile-repo.ts';
 import { makeRuleRepos } from './rule-repos.ts';
+import { makeRecordSetRepo } from './record-set-repo.ts';
+import { makeZoneRepo } from './zone-repo.ts';
 import type { Database } from './schema.ts';
 import { cachedTokenFind } from './token-cache.ts';
 import type { Repos, Store, TokenRepo } from './types.ts';
@@ -27,7 +29,15 @@ function makeRepos(db: Db, statements: DialectStatements): Repos {
   const ctx: RepoContext = { db, dialect: statements.name, statements };
   let rules: ReturnType<typeof makeRuleRepos> | undefined;
   let identity: ReturnType<typeof makeIdentityRepos> | undefined;
+  let zones: ReturnType<typeof makeZoneRepo> | undefined;
+  let recordSets: ReturnType<typeof makeRecordSetRepo> | undefined;
   return {
+    get zones() {
+      return (zones ??= makeZoneRepo(ctx));
+    },
+    get recordSets() {
+      return (recordSets ??= makeRecordSetRepo(ctx));
+    },
     projects: repo(projectMethods, ctx),
     tokens: repo(tokenMethods, ctx),
     vpcs: repo(vpcMethods, ctx),

@@ -4,6 +4,7 @@ import type { IdentityRepos } from './identity-types.ts';
 import type { NodeRepo } from './node-repo.ts';
 import type { Page } from './page.ts';
 import type { AssociationRepo, QueryLogRepo, RuleRepo } from './rule-types.ts';
+import type { RecordSetRepo, ZoneRepo } from './zone-types.ts';
 
 export type { Page } from './page.ts';
 
@@ -246,6 +247,8 @@ export interface AddressStatusRow {
 }
 
 export interface Repos extends IdentityRepos {
+  zones: ZoneRepo;
+  recordSets: RecordSetRepo;
   rules: RuleRepo;
   associations: AssociationRepo;
   queryLogs: QueryLogRepo;

@@ -111,6 +111,9 @@ export const postgresStatements: DialectStatements = {
   async lockRule(db, id) {
     await sql`select id from resolver_rules where id = ${id} for update`.execute(db);
   },
+  async lockZone(db, id) {
+    await sql`select id from private_zones where id = ${id} for update`.execute(db);
+  },
   async endpointsForUpdate(db, ids) {
     return (await endpointsByIdsForUpdate(db, 'postgres', ids)).rows.map(toEndpoint);
   },

@@ -88,6 +88,7 @@ export const sqliteStatements: DialectStatements = {
   async lockSubnets() {},
   async lockEndpoint() {},
   async lockRule() {},
+  async lockZone() {},
   async endpointsForUpdate(db, ids) {
     return (await endpointsByIds(db, 'sqlite', ids)).rows.map(toEndpoint);
   },
