@@ -13,10 +13,17 @@ import { loadSecretKey } from './services/secret-key.ts';
 import { checkListeners } from './readiness.ts';
 import { openStore } from './store/open.ts';
 import { createSystem, type System } from './system.ts';
+import { ROLES } from './cluster-config.ts';
 
 
 export async function serve(cli: CliSettings): Promise<System> {
   const config = loadConfig(cli);
+  // Nodes, reports and placement are stored (cluster-config.ts, store.nodes), but a process still runs every role;
+  // refuse a split it would not honour. The legacy dns.enabled: false (api and reconciler, no listeners) stays.
+  const legacyNoDns = !config.dns.enabled && config.node.roles.size === 2 && !config.node.roles.has('dns');
+  if (config.node.roles.size !== ROLES.length && !legacyNoDns) {
+    throw new Error(`--roles ${[...config.node.roles].join(',')}: this version runs every role (api,reconciler,dns) in each process; separate roles are not served yet`);
+  }
   const log = makeLogger({ level: config.logLevel, pretty: config.logPretty, buffered: true });
   const pgOptions = {
     pgStatementTimeoutMs: config.postgres.statementTimeoutMs,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CLUSTER_DEFAULTS, hostServeCidrs, parseRoles, parseServeCidrs } from '../../src/cluster-config.ts';
 import { loadConfig } from '../../src/config.ts';
+import { serve } from '../../src/main.ts';
 
 const PG = 'postgres://postgres@127.0.0.1:5432/x';
 
@@ -96,5 +97,10 @@ describe('node settings', () => {
     assert.throws(() => loadConfig({ db: PG, config: file('cluster: { heartbeat_ms: 2000, dead_after_ms: 3000 }\n') }, {}), /at least twice/);
     assert.throws(() => loadConfig({ db: PG, config: file('cluster: { heartbeat_ms: 10 }\n') }, {}), /heartbeat_ms/);
     assert.throws(() => loadConfig({ db: PG, config: file('cluster: { beat: 1 }\n') }, {}), /cluster/);
+  });
+
+  it('serve refuses a split of roles it does not run yet, before it opens the database', async () => {
+    await assert.rejects(serve({ db: PG, roles: 'api' }), /--roles api: this version runs every role .* not served yet/);
+    await assert.rejects(serve({ db: PG, roles: 'dns,reconciler' }), /not served yet/);
   });
 });
